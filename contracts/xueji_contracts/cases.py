@@ -1,0 +1,161 @@
+"""Case events of the workflow, published to the topic of every province with a member.
+
+A group with members in two provinces publishes each event to both province topics
+(``xueji.cases.<province>.v1``). Members appear only as masked briefs.
+"""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from .enums import (
+    Action,
+    ArbitrationStatus,
+    DeadlineStage,
+    ProblemType,
+    ReviewDecision,
+    Role,
+    RuleSet,
+    SettlementOutcome,
+)
+from .envelope import Contract, DivisionCode, Envelope, OrgCode, RegistryNumber
+from .problems import MemberBrief
+
+
+class Actor(Contract):
+    """Who acted."""
+
+    role: Role
+    organisation_code: OrgCode
+
+
+class CaseEvent(Envelope):
+    """Fields every case event carries."""
+
+    group_id: UUID
+    problem_type: ProblemType
+    province_codes: tuple[DivisionCode, ...] = Field(
+        min_length=1, description="Provinces with a member; the event is on each one's topic.",
+        examples=[["110000", "130000"]])
+
+
+class GroupOpened(CaseEvent):
+    """A case was opened for a problem group."""
+
+    event_type: Literal["case.group_opened"] = "case.group_opened"
+    rule_set: RuleSet
+    members: tuple[MemberBrief, ...]
+    arbitration_status: ArbitrationStatus
+    linked_group_id: UUID | None = Field(default=None, description="For a re-initiated group: the old one.")
+
+
+class ActionSubmitted(CaseEvent):
+    """A school submitted an attestation, amendment or deletion request for a member."""
+
+    event_type: Literal["case.action_submitted"] = "case.action_submitted"
+    registry_number: RegistryNumber
+    action: Action
+    actor: Actor
+    evidence_ids: tuple[UUID, ...] = ()
+    changed_fields: tuple[str, ...] = Field(default=(), description="Amend: names of changed fields.")
+    needs_leader_confirmation: bool = False
+    needs_review: bool = True
+
+
+class DeletionConfirmed(CaseEvent):
+    """The school leader confirmed a deletion request."""
+
+    event_type: Literal["case.deletion_confirmed"] = "case.deletion_confirmed"
+    registry_number: RegistryNumber
+    actor: Actor
+    needs_review: bool
+
+
+class Reviewed(CaseEvent):
+    """A district bureau reviewed (核办) a request."""
+
+    event_type: Literal["case.reviewed"] = "case.reviewed"
+    registry_number: RegistryNumber
+    action: Action
+    decision: ReviewDecision
+    reason: str | None = Field(default=None, description="Mandatory when rejected.")
+    actor: Actor
+
+
+class AutoRejected(CaseEvent):
+    """An attestation was rejected automatically (另外一个自动不通过)."""
+
+    event_type: Literal["case.auto_rejected"] = "case.auto_rejected"
+    registry_number: RegistryNumber
+    because_of: RegistryNumber = Field(description="The member whose approval caused it.")
+    reason: str
+
+
+class ArbitrationStateChanged(CaseEvent):
+    """The group's arbitration status changed."""
+
+    event_type: Literal["case.arbitration_state_changed"] = "case.arbitration_state_changed"
+    status: ArbitrationStatus
+    arbiter_code: DivisionCode | None = Field(default=None, description="Lowest common superior.")
+
+
+class ArbitrationDecided(CaseEvent):
+    """The arbiter approved exactly one member; the others are rejected."""
+
+    event_type: Literal["case.arbitration_decided"] = "case.arbitration_decided"
+    arbiter_code: DivisionCode
+    approved: RegistryNumber
+    rejected: tuple[RegistryNumber, ...]
+    reason: str
+    actor: Actor
+
+
+class MemberSettled(CaseEvent):
+    """A member needs nothing more."""
+
+    event_type: Literal["case.member_settled"] = "case.member_settled"
+    registry_number: RegistryNumber
+    outcome: SettlementOutcome
+
+
+class SideFinished(CaseEvent):
+    """One province's side of a cross-province group finished (单方处理结束)."""
+
+    event_type: Literal["case.side_finished"] = "case.side_finished"
+    province_code: DivisionCode
+
+
+class GroupClosed(CaseEvent):
+    """No conflict remains."""
+
+    event_type: Literal["case.group_closed"] = "case.group_closed"
+
+
+class Reinitiated(CaseEvent):
+    """A school re-opened handling of an attest-approved member (佐证后发起重新处理)."""
+
+    event_type: Literal["case.reinitiated"] = "case.reinitiated"
+    registry_number: RegistryNumber
+    new_group_id: UUID
+    actor: Actor
+
+
+class DeadlineReminder(CaseEvent):
+    """A deadline is near."""
+
+    event_type: Literal["case.deadline_reminder"] = "case.deadline_reminder"
+    stage: DeadlineStage
+    due_at: datetime
+    party_code: OrgCode = Field(description="Who must act.")
+
+
+class DeadlineEscalated(CaseEvent):
+    """A deadline passed; the superior is told."""
+
+    event_type: Literal["case.deadline_escalated"] = "case.deadline_escalated"
+    stage: DeadlineStage
+    due_at: datetime
+    party_code: OrgCode
+    escalated_to: DivisionCode

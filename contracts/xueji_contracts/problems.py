@@ -1,0 +1,61 @@
+"""Problem groups found by dedup (问题学籍), published to the workflow."""
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from .enums import IdType, ProblemType, RecordStatus
+from .envelope import Contract, DivisionCode, Envelope, OrgCode, RegistryNumber
+
+
+class MemberBrief(Contract):
+    """What others may see of a member: no full name or ID number (DOMAIN §8)."""
+
+    registry_number: RegistryNumber
+    registry_prefix: Literal["G", "J", "L"] = Field(description="学籍号 prefix.")
+    school_code: OrgCode
+    district_code: DivisionCode
+    province_code: DivisionCode = Field(description="Province (first two digits + 0000).",
+                                        examples=["110000"])
+    status: RecordStatus
+    id_type: IdType
+    masked_name: str = Field(description="Surname then asterisks.", examples=["张*"])
+    masked_id_number: str | None = Field(default=None, description="First 3 and last 2 characters shown.",
+                                         examples=["110*************7X"])
+    id_matches_registry: bool = Field(default=False,
+                                      description="G record whose number equals its ID number (2014 rule).")
+
+
+class ProblemDetected(Envelope):
+    """A new problem group exists."""
+
+    event_type: Literal["problem.detected"] = "problem.detected"
+    group_id: UUID
+    problem_type: ProblemType
+    members: tuple[MemberBrief, ...] = Field(min_length=1)
+    reasons: tuple[str, ...] = Field(default=(), description="Detail reasons for ID problems.",
+                                     examples=[["check_digit"]])
+    suggested_id_number: str | None = Field(default=None,
+                                            description="ID_CHANGED: the new number from the population database.")
+
+
+class MembershipChanged(Envelope):
+    """Members joined or left an open group."""
+
+    event_type: Literal["problem.membership_changed"] = "problem.membership_changed"
+    group_id: UUID
+    problem_type: ProblemType
+    members: tuple[MemberBrief, ...] = Field(description="Members after the change.")
+    joined: tuple[RegistryNumber, ...] = ()
+    left: tuple[RegistryNumber, ...] = ()
+
+
+class ProblemCleared(Envelope):
+    """No conflict remains in the group as far as identity data goes."""
+
+    event_type: Literal["problem.cleared"] = "problem.cleared"
+    group_id: UUID
+    problem_type: ProblemType
+    reason: str = Field(examples=["members_left"])
+    members: tuple[MemberBrief, ...] = ()

@@ -1,0 +1,137 @@
+"""The topic catalogue: every topic, its key, partitions, producers, consumers, messages.
+
+Topic names carry the contract's major version. Adding an optional field keeps the
+version; anything else is a new topic version.
+"""
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from . import cases, commands, evidence, notifications, population, problems, students
+from .provinces import PROVINCES
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    key: str
+    partitions: int
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    messages: tuple[type[BaseModel], ...]
+    description: str
+    retention_days: int = 30
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRATION_MESSAGES = (students.StudentRegistered, students.StudentUpdated, students.StudentDeleted)
+POPULATION_REQUEST_MESSAGES = (population.PopulationVerificationRequested,)
+POPULATION_RESULT_MESSAGES = (population.PopulationVerificationResult,)
+PROBLEM_MESSAGES = (problems.ProblemDetected, problems.MembershipChanged, problems.ProblemCleared)
+DEDUP_COMMAND_MESSAGES = (commands.ApplyAmendment, commands.DeleteRecord,
+                          commands.MarkAttestedDistinct, commands.MarkFormal)
+CASE_MESSAGES = (
+    cases.GroupOpened, cases.ActionSubmitted, cases.DeletionConfirmed, cases.Reviewed,
+    cases.AutoRejected, cases.ArbitrationStateChanged, cases.ArbitrationDecided,
+    cases.MemberSettled, cases.SideFinished, cases.GroupClosed, cases.Reinitiated,
+    cases.DeadlineReminder, cases.DeadlineEscalated,
+)
+EVIDENCE_MESSAGES = (evidence.EvidenceStored,)
+NOTIFICATION_MESSAGES = (notifications.NotificationDelivered, notifications.NotificationFailed)
+
+REGISTRATIONS = "xueji.registrations.v1"
+POPULATION_REQUESTS = "xueji.population.requests.v1"
+POPULATION_RESULTS = "xueji.population.results.v1"
+PROBLEMS = "xueji.problems.v1"
+DEDUP_COMMANDS = "xueji.dedup.commands.v1"
+EVIDENCE = "xueji.evidence.v1"
+NOTIFICATIONS = "xueji.notifications.v1"
+DEAD_LETTERS = "xueji.deadletters.v1"
+CASES_TEMPLATE = "xueji.cases.{province}.v1"
+
+
+def case_topic(province_code: str) -> str:
+    """The case-event topic of one province (``110000`` → ``xueji.cases.110000.v1``)."""
+    if province_code not in PROVINCES:
+        raise ValueError(f"not a provincial unit: {province_code!r}")
+    return CASES_TEMPLATE.format(province=province_code)
+
+
+FIXED_TOPICS: tuple[Topic, ...] = (
+    Topic(REGISTRATIONS, "registry_number", 12, ("province systems", "xueji import"), ("dedup",),
+          REGISTRATION_MESSAGES, "Student registrations from schools, via province systems or file import."),
+    Topic(POPULATION_REQUESTS, "registry_number", 6, ("dedup",), ("population database",),
+          POPULATION_REQUEST_MESSAGES, "Verification requests to the population database (人口库)."),
+    Topic(POPULATION_RESULTS, "registry_number", 6, ("population database",), ("dedup",),
+          POPULATION_RESULT_MESSAGES, "Verification results from the population database."),
+    Topic(PROBLEMS, "group_id", 12, ("dedup",), ("workflow",),
+          PROBLEM_MESSAGES, "Problem groups found by dedup: detected, membership changed, cleared."),
+    Topic(DEDUP_COMMANDS, "registry_number", 12, ("workflow",), ("dedup",),
+          DEDUP_COMMAND_MESSAGES, "Approved decisions the workflow sends to dedup."),
+    Topic(EVIDENCE, "group_id", 6, ("evidence",), ("workflow",),
+          EVIDENCE_MESSAGES, "Evidence files stored."),
+    Topic(NOTIFICATIONS, "recipient_code", 6, ("notify",), ("operators",),
+          NOTIFICATION_MESSAGES, "Delivery outcomes of notifications."),
+    Topic(DEAD_LETTERS, "source topic", 3, ("every service",), ("operators", "xueji dlq replay"),
+          (), "Messages that failed validation or handling; raw body, origin and reason in headers.",
+          retention_days=90),
+)
+
+CASE_TOPIC_PARTITIONS = 3
+
+
+def case_topics(partitions: int = CASE_TOPIC_PARTITIONS) -> tuple[Topic, ...]:
+    return tuple(
+        Topic(case_topic(code), "group_id", partitions, ("workflow",), ("notify", f"{name} subscriber"),
+              CASE_MESSAGES, f"Case events of groups with a member in {code} ({name}).")
+        for code, name in PROVINCES.items()
+    )
+
+
+def catalogue() -> tuple[Topic, ...]:
+    """Every topic of the platform."""
+    return FIXED_TOPICS + case_topics()
+
+
+def all_messages() -> tuple[type[BaseModel], ...]:
+    seen: dict[str, type[BaseModel]] = {}
+    for topic in FIXED_TOPICS:
+        for model in topic.messages:
+            seen[model.__name__] = model
+    for model in CASE_MESSAGES:
+        seen[model.__name__] = model
+    return tuple(seen.values())
+
+
+
+# Decoders for each topic's payload, built once (DOMAIN: tagged unions per topic).
+RegistrationMessage = Annotated[
+    students.StudentRegistered | students.StudentUpdated | students.StudentDeleted,
+    Field(discriminator="event_type"),
+]
+ProblemMessage = Annotated[
+    problems.ProblemDetected | problems.MembershipChanged | problems.ProblemCleared,
+    Field(discriminator="event_type"),
+]
+DedupCommand = Annotated[
+    commands.ApplyAmendment | commands.DeleteRecord | commands.MarkAttestedDistinct | commands.MarkFormal,
+    Field(discriminator="event_type"),
+]
+CaseMessage = Annotated[
+    cases.GroupOpened | cases.ActionSubmitted | cases.DeletionConfirmed | cases.Reviewed
+    | cases.AutoRejected | cases.ArbitrationStateChanged | cases.ArbitrationDecided
+    | cases.MemberSettled | cases.SideFinished | cases.GroupClosed | cases.Reinitiated
+    | cases.DeadlineReminder | cases.DeadlineEscalated,
+    Field(discriminator="event_type"),
+]
+NotificationMessage = Annotated[
+    notifications.NotificationDelivered | notifications.NotificationFailed,
+    Field(discriminator="event_type"),
+]
+
+registration_adapter: TypeAdapter[RegistrationMessage] = TypeAdapter(RegistrationMessage)
+problem_adapter: TypeAdapter[ProblemMessage] = TypeAdapter(ProblemMessage)
+dedup_command_adapter: TypeAdapter[DedupCommand] = TypeAdapter(DedupCommand)
+case_adapter: TypeAdapter[CaseMessage] = TypeAdapter(CaseMessage)
