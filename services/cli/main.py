@@ -1,0 +1,93 @@
+"""``xueji``: the operators' command-line tool."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from xueji_contracts import spec
+from xueji_contracts.enums import Role
+
+from services.common.auth import local_key_pair, mint_token
+from services.common.settings import ServiceSettings
+
+from .topics import create_topics
+
+app = typer.Typer(help="Operate the xueji platform.", no_args_is_help=True)
+stack_app = typer.Typer(help="The local Kafka, MongoDB and S3 servers (development only).")
+contracts_app = typer.Typer(help="The message contract documents.")
+app.add_typer(stack_app, name="stack")
+app.add_typer(contracts_app, name="contracts")
+
+REPO = Path(__file__).resolve().parents[2]
+DEV_KEY_DIR = Path(os.environ.get("XUEJI_JWT_LOCAL_KEY_DIR", REPO / ".local" / "dev-jwt"))
+
+
+def _stack(command: str) -> None:
+    script = REPO / "deploy" / "local" / "stack.py"
+    raise typer.Exit(subprocess.call([sys.executable, str(script), command]))  # noqa: S603
+
+
+@stack_app.command("up")
+def stack_up() -> None:
+    """Install (once) and start the local servers; wait until each answers."""
+    _stack("up")
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop the local servers (their data is kept)."""
+    _stack("down")
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Show which local servers run."""
+    _stack("status")
+
+
+@app.command("topics")
+def topics(
+    replication_factor: Annotated[int, typer.Option(min=1, help="Replicas per partition.")] = 1,
+    case_partitions: Annotated[str, typer.Option(
+        help='JSON object of province topic → partitions, e.g. {"xueji.cases.440000.v1": 12}')] = "{}",
+) -> None:
+    """Create every topic of the contract catalogue that does not exist yet."""
+    overrides = json.loads(case_partitions)
+    asyncio.run(create_topics(ServiceSettings(), replication_factor, overrides, report=typer.echo))
+
+
+@app.command("token")
+def token(
+    role: Annotated[Role, typer.Option(help="Role of the caller.")],
+    org: Annotated[str, typer.Option(help="Organisation code: school code or division code.")],
+    hours: Annotated[int, typer.Option(min=1, max=24 * 30)] = 8,
+) -> None:
+    """Mint a development bearer token signed with the local key (never in production)."""
+    if not ServiceSettings().is_development:
+        typer.echo("refused: local tokens are for the local and test environments only", err=True)
+        raise typer.Exit(2)
+    private, _ = local_key_pair(DEV_KEY_DIR)
+    typer.echo(mint_token(private, role, org, ttl=timedelta(hours=hours)))
+
+
+@contracts_app.command("export")
+def contracts_export(directory: Annotated[Path, typer.Argument(help="Folder to write to.")]) -> None:
+    """Write the JSON Schemas and the AsyncAPI document to a folder."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "schemas").mkdir(exist_ok=True)
+    for path, text in spec.generated_files().items():
+        target = directory / ("schemas" if path.parent == spec.SCHEMA_DIR else "") / path.name
+        target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {len(spec.generated_files())} files to {directory}")
+
+
+@contracts_app.command("check")
+def contracts_check() -> None:
+    """Fail when the committed documents drift from the models or break the last release."""
+    raise typer.Exit(spec.main(["check"]))

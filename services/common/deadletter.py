@@ -1,0 +1,112 @@
+"""The dead-letter path: a message that can never succeed is parked, and the consumer goes on.
+
+* Permanent failures (the body does not validate, the JSON is malformed, or a handler
+  raises ``PoisonMessage``) go to the dead-letter topic at once.
+* Infrastructure failures (database or broker unreachable) are never dead-lettered: the
+  message is nacked and read again once the dependency is back.
+* Any other error is retried a few times with backoff, then dead-lettered.
+
+The dead letter keeps the original body and headers and adds where it came from and why.
+``xueji dlq replay`` sends dead letters back to their source topic.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from faststream import BaseMiddleware, ContextRepo
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from xueji_contracts.topics import DEAD_LETTERS
+
+from .logs import redact
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTERED = Counter("xueji_dead_letters_total", "Messages sent to the dead-letter topic",
+                        ["service", "topic", "kind"])
+
+SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET = "x-dlq-source-topic", "x-dlq-source-partition", "x-dlq-source-offset"
+ERROR, SERVICE, FAILED_AT = "x-dlq-error", "x-dlq-service", "x-dlq-failed-at"
+
+
+class PoisonMessage(Exception):  # noqa: N818 - names what the message is
+    """Raised by a handler for a message that no retry can ever make succeed."""
+
+
+PERMANENT = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, PoisonMessage)
+TRANSIENT = (ConnectionFailure, AutoReconnect, ServerSelectionTimeoutError,
+             KafkaConnectionError, KafkaTimeoutError, ConnectionError)
+
+
+def _records(msg: StreamMessage[Any]) -> tuple[Any, ...]:
+    raw = msg.raw_message
+    return raw if isinstance(raw, tuple) else (raw,)
+
+
+class DeadLetters:
+    """Sends failed messages to ``xueji.deadletters.v1``; shared by a service's subscribers."""
+
+    def __init__(self, service: str, attempts: int = 3, backoff_seconds: float = 0.2) -> None:
+        self.service = service
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+        self._broker: KafkaBroker | None = None
+
+    def bind(self, broker: KafkaBroker) -> None:
+        self._broker = broker
+
+    def middleware(self, msg: Any, /, *, context: ContextRepo) -> "DeadLetterMiddleware":
+        return DeadLetterMiddleware(msg, context=context, dead_letters=self)
+
+    async def park(self, record: Any, error: BaseException) -> None:
+        """Publish one raw record to the dead-letter topic with its origin and the reason."""
+        assert self._broker is not None, "DeadLetters.bind() was not called"
+        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+        headers.update({
+            SOURCE_TOPIC: record.topic,
+            SOURCE_PARTITION: str(record.partition),
+            SOURCE_OFFSET: str(record.offset),
+            SERVICE: self.service,
+            ERROR: redact(f"{type(error).__name__}: {error}")[:2000],
+            FAILED_AT: datetime.now(UTC).isoformat(),
+        })
+        await self._broker.publish(record.value or b"", DEAD_LETTERS, key=record.key,
+                                   headers=headers)
+        kind = "permanent" if isinstance(error, PERMANENT) else "exhausted"
+        DEAD_LETTERED.labels(self.service, record.topic, kind).inc()
+        log.warning("message dead-lettered", extra={
+            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "error_type": type(error).__name__})
+
+
+class DeadLetterMiddleware(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: ContextRepo, dead_letters: DeadLetters) -> None:
+        super().__init__(msg, context=context)
+        self.dead_letters = dead_letters
+
+    async def consume_scope(self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]],
+                            msg: StreamMessage[Any]) -> Any:
+        attempts = self.dead_letters.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                return await call_next(msg)
+            except TRANSIENT:
+                await asyncio.sleep(self.dead_letters.backoff_seconds)
+                raise  # nacked: read again when the dependency is back
+            except Exception as error:
+                if isinstance(error, PERMANENT) or attempt == attempts:
+                    for record in _records(msg):
+                        await self.dead_letters.park(record, error)
+                    return None
+                log.warning("handler failed, retrying",
+                            extra={"attempt": attempt, "error_type": type(error).__name__})
+                await asyncio.sleep(self.dead_letters.backoff_seconds * 2 ** (attempt - 1))
+        return None

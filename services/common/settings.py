@@ -1,0 +1,55 @@
+"""The settings base every service extends: one ``Settings`` per process.
+
+Fields are upper-case and read from ``XUEJI_``-prefixed environment variables. Secrets
+are ``SecretStr``. Outside ``local`` and ``test`` a secret left at its development
+default is refused, so a forgotten variable fails at start-up instead of in production.
+"""
+
+from typing import Literal, Self
+
+from pydantic import SecretStr, computed_field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["local", "test", "staging", "production"]
+DEVELOPMENT_ENVIRONMENTS = ("local", "test")
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="XUEJI_", extra="ignore", frozen=True)
+
+    ENVIRONMENT: Environment = "local"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    KAFKA_BOOTSTRAP: str = "127.0.0.1:9092"
+    KAFKA_SECURITY_PROTOCOL: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    KAFKA_SASL_MECHANISM: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    KAFKA_SASL_USERNAME: str | None = None
+    KAFKA_SASL_PASSWORD: SecretStr | None = None
+    KAFKA_CA_FILE: str | None = None
+
+    MONGO_URI: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
+    MONGO_DATABASE: str = "xueji"
+
+    HTTP_HOST: str = "127.0.0.1"
+    HTTP_PORT: int = 8000
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def is_development(self) -> bool:
+        return self.ENVIRONMENT in DEVELOPMENT_ENVIRONMENTS
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Self:
+        if self.is_development:
+            return self
+        defaults = [
+            name
+            for name, field in type(self).model_fields.items()
+            if isinstance(field.default, SecretStr) and getattr(self, name) == field.default
+        ]
+        if defaults:
+            raise ValueError(
+                f"XUEJI_{', XUEJI_'.join(defaults)} still hold development defaults; "
+                f"set them for ENVIRONMENT={self.ENVIRONMENT}"
+            )
+        return self
