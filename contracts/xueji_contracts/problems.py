@@ -36,8 +36,8 @@ class ProblemDetected(Envelope):
     members: tuple[MemberBrief, ...] = Field(min_length=1)
     reasons: tuple[str, ...] = Field(default=(), description="Detail reasons for ID problems.",
                                      examples=[["check_digit"]])
-    suggested_id_number: str | None = Field(default=None,
-                                            description="ID_CHANGED: the new number from the population database.")
+    suggested_id_number: str | None = Field(
+        default=None, description="ID_CHANGED: the new number from the population database.")
 
 
 class MembershipChanged(Envelope):

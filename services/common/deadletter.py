@@ -33,11 +33,13 @@ log = logging.getLogger(__name__)
 DEAD_LETTERED = Counter("xueji_dead_letters_total", "Messages sent to the dead-letter topic",
                         ["service", "topic", "kind"])
 
-SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET = "x-dlq-source-topic", "x-dlq-source-partition", "x-dlq-source-offset"
+SOURCE_TOPIC = "x-dlq-source-topic"
+SOURCE_PARTITION = "x-dlq-source-partition"
+SOURCE_OFFSET = "x-dlq-source-offset"
 ERROR, SERVICE, FAILED_AT = "x-dlq-error", "x-dlq-service", "x-dlq-failed-at"
 
 
-class PoisonMessage(Exception):  # noqa: N818 - names what the message is
+class PoisonMessage(Exception):
     """Raised by a handler for a message that no retry can ever make succeed."""
 
 
@@ -68,7 +70,8 @@ class DeadLetters:
 
     async def park(self, record: Any, error: BaseException) -> None:
         """Publish one raw record to the dead-letter topic with its origin and the reason."""
-        assert self._broker is not None, "DeadLetters.bind() was not called"
+        if self._broker is None:
+            raise RuntimeError("DeadLetters.bind() was not called")
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
         headers.update({
             SOURCE_TOPIC: record.topic,
@@ -104,6 +107,10 @@ class DeadLetterMiddleware(BaseMiddleware):
             except Exception as error:
                 if isinstance(error, PERMANENT) or attempt == attempts:
                     for record in _records(msg):
+                        if record.topic == DEAD_LETTERS:  # never loop on the dead-letter topic
+                            log.error("dead letter could not be handled",
+                                      extra={"offset": record.offset, "error_type": type(error).__name__})
+                            continue
                         await self.dead_letters.park(record, error)
                     return None
                 log.warning("handler failed, retrying",

@@ -3,7 +3,7 @@
 import ssl
 
 from faststream.kafka import KafkaBroker
-from faststream.security import SASLPlaintext, SASLScram256, SASLScram512, BaseSecurity
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from .deadletter import DeadLetters
 from .settings import ServiceSettings

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-PERSONAL_KEYS = frozenset({"name", "id_number", "new_id_number", "masked_name", "birth_date"})
+PERSONAL_KEYS = frozenset({"student_name", "id_number", "new_id_number", "masked_name", "birth_date"})
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[GJL]?(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·•・]+")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

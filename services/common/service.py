@@ -1,0 +1,49 @@
+"""The shape every service process shares: a FastAPI app whose lifespan runs the broker."""
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from .http import health_router
+
+log = logging.getLogger(__name__)
+Hook = Callable[[], Awaitable[None]]
+
+
+def build_app(*, title: str, description: str, broker: KafkaBroker,
+              mongo: AsyncMongoClient[dict[str, Any]], routers: Sequence[APIRouter] = (),
+              on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = ()) -> FastAPI:
+    """Start hooks run before the broker consumes; stop hooks after it stopped."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for hook in on_start:
+            await hook()
+        await broker.start()
+        log.info("service started", extra={"service": title})
+        try:
+            yield
+        finally:
+            await broker.stop()
+            for hook in on_stop:
+                await hook()
+            await mongo.close()
+            log.info("service stopped", extra={"service": title})
+
+    async def kafka_ready() -> bool:
+        return await broker.ping(timeout=2.0)
+
+    async def mongo_ready() -> bool:
+        await mongo.admin.command("ping")
+        return True
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    app.include_router(health_router({"kafka": kafka_ready, "mongodb": mongo_ready}))
+    for router in routers:
+        app.include_router(router)
+    return app

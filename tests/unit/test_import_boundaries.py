@@ -1,0 +1,79 @@
+"""STYLE.md: domain code imports no I/O library; services never import each other."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("dedup", "workflow", "evidence", "notify")
+IO_LIBRARIES = {"faststream", "pymongo", "motor", "minio", "aiokafka", "fastapi", "httpx",
+                "uvicorn", "requests", "aiosmtplib", "socket", "urllib", "asyncio", "subprocess"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def python_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_domain_code_imports_no_io_library(service: str) -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files(ROOT / "services" / service / "domain")
+        for module in imported_modules(path)
+        if module.split(".")[0] in IO_LIBRARIES
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_imports_only_itself_common_and_contracts(service: str) -> None:
+    others = {f"services.{s}" for s in SERVICES if s != service} | {"services.cli"}
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files(ROOT / "services" / service)
+        for module in imported_modules(path)
+        if any(module == o or module.startswith(o + ".") for o in others)
+    ]
+    assert offenders == []
+
+
+def test_common_plumbing_imports_no_service() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files(ROOT / "services" / "common")
+        for module in imported_modules(path)
+        if module.startswith("services.") and not module.startswith("services.common")
+    ]
+    assert offenders == []
+
+
+def test_contracts_stand_alone() -> None:
+    allowed = {"pydantic", "xueji_contracts"}
+    stdlib = {"json", "sys", "datetime", "typing", "uuid", "enum", "dataclasses", "pathlib",
+              "importlib", "importlib.metadata", "hmac", "hashlib", "time", "collections", "collections.abc"}
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files(ROOT / "contracts" / "xueji_contracts")
+        for module in imported_modules(path)
+        if module.split(".")[0] not in allowed and module not in stdlib
+        and module.split(".")[0] not in stdlib
+    ]
+    assert offenders == []
+
+
+def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
+    sample = tmp_path / "rule.py"
+    sample.write_text("from pymongo import AsyncMongoClient\nimport services.workflow.api\n")
+    assert {"pymongo", "services.workflow.api"} <= imported_modules(sample)
