@@ -38,6 +38,8 @@ class ProblemDetected(Envelope):
                                      examples=[["check_digit"]])
     suggested_id_number: str | None = Field(
         default=None, description="ID_CHANGED: the new number from the population database.")
+    sequence: int = Field(default=0, ge=0, description="Position among the events of the group's key; "
+                          "a consumer applies only a higher one (each event carries the full member list).")
 
 
 class MembershipChanged(Envelope):
@@ -49,6 +51,8 @@ class MembershipChanged(Envelope):
     members: tuple[MemberBrief, ...] = Field(description="Members after the change.")
     joined: tuple[RegistryNumber, ...] = ()
     left: tuple[RegistryNumber, ...] = ()
+    sequence: int = Field(default=0, ge=0, description="Position among the events of the group's key; "
+                          "a consumer applies only a higher one (each event carries the full member list).")
 
 
 class ProblemCleared(Envelope):
@@ -57,5 +61,7 @@ class ProblemCleared(Envelope):
     event_type: Literal["problem.cleared"] = "problem.cleared"
     group_id: UUID
     problem_type: ProblemType
-    reason: str = Field(examples=["members_left"])
+    reason: str = Field(examples=["no_duplicate_left"])
     members: tuple[MemberBrief, ...] = ()
+    sequence: int = Field(default=0, ge=0, description="Position among the events of the group's key; "
+                          "a consumer applies only a higher one (each event carries the full member list).")

@@ -1,7 +1,8 @@
 """The shape every service process shares: a FastAPI app whose lifespan runs the broker."""
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,22 +14,28 @@ from .http import health_router
 
 log = logging.getLogger(__name__)
 Hook = Callable[[], Awaitable[None]]
+Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
 def build_app(*, title: str, description: str, broker: KafkaBroker,
               mongo: AsyncMongoClient[dict[str, Any]], routers: Sequence[APIRouter] = (),
-              on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = ()) -> FastAPI:
-    """Start hooks run before the broker consumes; stop hooks after it stopped."""
+              on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = (),
+              background: Sequence[Loop] = ()) -> FastAPI:
+    """Start hooks run before the broker consumes; background loops run while it does."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for hook in on_start:
             await hook()
         await broker.start()
+        tasks = [asyncio.create_task(loop()) for loop in background]
         log.info("service started", extra={"service": title})
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await broker.stop()
             for hook in on_stop:
                 await hook()

@@ -1,0 +1,164 @@
+"""The identity index in MongoDB: records and groups, each with its own outbox.
+
+Concurrency: every document has a ``version``. A write is ``update_one`` filtered on the
+version it read, with ``upsert=True``: when another consumer wrote first, the upsert
+collides with the existing ``_id`` (E11000) and the key is reported as a conflict, to be
+re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
+Outbox: events produced by a change are pushed onto the document in the same write, so
+state and events are stored together; the relay publishes them and pulls them off.
+"""
+
+import json
+from dataclasses import asdict, fields
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
+from xueji_contracts.problems import MemberBrief
+
+from ..domain.groups import Group
+from ..domain.identity import RecordState
+
+DUPLICATE_KEY = 11000
+Doc = dict[str, Any]
+OutboxEntry = dict[str, str]  # id, topic, key, payload (JSON text)
+StoredRecord = tuple[RecordState, int, list[OutboxEntry]]  # state, version, unpublished entries
+
+
+def record_to_doc(state: RecordState) -> Doc:
+    doc = asdict(state)
+    doc["_id"] = doc.pop("registry_number")
+    for name in ("birth_date", "id_birth"):
+        doc[name] = doc[name].isoformat() if doc[name] else None
+    doc["id_static_reasons"] = list(state.id_static_reasons)
+    return doc
+
+
+def record_from_doc(doc: Doc) -> RecordState:
+    names = [f.name for f in fields(RecordState) if f.name != "registry_number"]
+    values: dict[str, Any] = {name: doc.get(name) for name in names}
+    values["status"] = RecordStatus(values["status"])
+    values["id_type"] = IdType(values["id_type"])
+    values["birth_date"] = date.fromisoformat(values["birth_date"])
+    values["id_birth"] = date.fromisoformat(values["id_birth"]) if values["id_birth"] else None
+    values["population"] = PopulationOutcome(values["population"]) if values["population"] else None
+    values["id_static_reasons"] = tuple(values["id_static_reasons"] or ())
+    return RecordState(registry_number=doc["_id"], **values)
+
+
+def group_to_doc(group: Group) -> Doc:
+    return {
+        "members": {rn: brief.model_dump(mode="json") for rn, brief in group.members.items()},
+        "group_id": str(group.group_id) if group.group_id else None,
+        "problem_type": group.problem_type.value if group.problem_type else None,
+        "reasons": list(group.reasons),
+        "attested_sets": [sorted(s) for s in group.attested_sets],
+        "opened": group.opened,
+        "sequence": group.sequence,
+    }
+
+
+def group_from_doc(doc: Doc) -> Group:
+    return Group(
+        key=doc["_id"],
+        members={rn: MemberBrief.model_validate(b) for rn, b in doc["members"].items()},
+        group_id=UUID(doc["group_id"]) if doc["group_id"] else None,
+        problem_type=ProblemType(doc["problem_type"]) if doc["problem_type"] else None,
+        reasons=tuple(doc["reasons"]),
+        attested_sets=[frozenset(s) for s in doc["attested_sets"]],
+        opened=doc["opened"], sequence=doc["sequence"], version=doc["version"],
+    )
+
+
+class IdentityStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.records = db["dedup_records"]
+        self.groups = db["dedup_groups"]
+        self.round_trips = 0  # database calls made, for the benchmark
+
+    async def ensure_indexes(self) -> None:
+        for collection in (self.records, self.groups):
+            await collection.create_index([("has_outbox", ASCENDING)], sparse=True)
+
+    async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
+        self.round_trips += 1
+        found = self.records.find({"_id": {"$in": registry_numbers}})
+        return {d["_id"]: (record_from_doc(d), d["version"], d.get("outbox", [])) async for d in found}
+
+    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, Doc]]:
+        self.round_trips += 1
+        found = self.groups.find({"_id": {"$in": keys}})
+        return {d["_id"]: (group_from_doc(d), group_to_doc(group_from_doc(d))) async for d in found}
+
+    async def save_records(self, writes: list[tuple[RecordState, int, list[OutboxEntry]]]) -> set[str]:
+        """Write records read at their versions; return the registry numbers that conflicted."""
+        ops, keys = [], []
+        for state, version, new_entries in writes:
+            doc = record_to_doc(state)
+            key = doc.pop("_id")
+            update: Doc = {"$set": {**doc, "version": version + 1}}
+            if new_entries:
+                update["$set"]["has_outbox"] = True
+                update["$push"] = {"outbox": {"$each": new_entries}}
+            ops.append(UpdateOne({"_id": key, "version": version}, update, upsert=True))
+            keys.append(key)
+        return await self._write(self.records, ops, keys)
+
+    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
+        """Write groups read at their versions; return the keys that conflicted."""
+        ops, keys = [], []
+        for group, new_entries in writes:
+            update: Doc = {"$set": {**group_to_doc(group), "version": group.version + 1}}
+            if new_entries:
+                update["$set"]["has_outbox"] = True
+                update["$push"] = {"outbox": {"$each": new_entries}}
+            ops.append(UpdateOne({"_id": group.key, "version": group.version}, update, upsert=True))
+            keys.append(group.key)
+        return await self._write(self.groups, ops, keys)
+
+    async def _write(self, collection: Any, ops: list[UpdateOne], keys: list[str]) -> set[str]:
+        if not ops:
+            return set()
+        self.round_trips += 1
+        try:
+            await collection.bulk_write(ops, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details["writeErrors"]
+            if any(e["code"] != DUPLICATE_KEY for e in errors):
+                raise
+            return {keys[e["index"]] for e in errors}
+        return set()
+
+    async def pending_outbox(self, limit: int = 500) -> list[tuple[str, str, list[OutboxEntry]]]:
+        """(collection name, _id, entries) of documents whose events are not published yet."""
+        result = []
+        for collection in (self.groups, self.records):
+            self.round_trips += 1
+            found = collection.find({"has_outbox": True}, {"outbox": 1}).limit(limit)
+            result += [(collection.name, d["_id"], d.get("outbox", [])) async for d in found]
+        return result
+
+    async def clear_outbox(self, published: dict[str, dict[str, list[str]]]) -> None:
+        """Pull published entries off their documents (collection name → _id → entry ids)."""
+        for collection in (self.groups, self.records):
+            by_id = published.get(collection.name, {})
+            if not by_id:
+                continue
+            ops = [UpdateOne({"_id": _id}, {"$pull": {"outbox": {"id": {"$in": ids}}}})
+                   for _id, ids in by_id.items()]
+            self.round_trips += 2
+            await collection.bulk_write(ops, ordered=False)
+            await collection.update_many({"_id": {"$in": list(by_id)}, "outbox": {"$size": 0}},
+                                         {"$unset": {"has_outbox": ""}})
+
+
+def outbox_entry(topic: str, key: str, event: Any) -> OutboxEntry:
+    return {"id": str(event.event_id), "topic": topic, "key": key, "payload": event.model_dump_json()}
+
+
+def entry_payload(entry: OutboxEntry) -> Any:
+    return json.loads(entry["payload"])

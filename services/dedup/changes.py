@@ -1,0 +1,86 @@
+"""Incoming messages mapped to record changes (the edge between contracts and the index)."""
+
+from dataclasses import replace
+from datetime import date
+
+from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
+from xueji_contracts.enums import IdType, PopulationOutcome, RecordStatus
+from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.students import StudentDeleted, StudentRegistered, StudentUpdated
+
+from .domain.groups import Group
+from .domain.identity import RecordState, amended_state, record_state
+from .indexer import Change, GroupOp
+
+
+def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: date) -> Change:
+    record = event.record
+
+    def compute(old: RecordState | None) -> RecordState:
+        new = record_state(record, pepper, today)
+        if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
+            new = replace(new, population=old.population, population_request_id=old.population_request_id)
+        return new
+
+    raw = record.id_number if record.id_type is IdType.RESIDENT_ID and record.id_number else None
+    return Change(record.registry_number, compute, population_request=(raw, record.name) if raw else None)
+
+
+
+
+def deleted(registry_number: str) -> Change:
+    def compute(old: RecordState | None) -> RecordState | None:
+        return replace(old, status=RecordStatus.DELETED) if old else None
+
+    return Change(registry_number, compute)
+
+
+def upstream_deleted(event: StudentDeleted) -> Change:
+    return deleted(event.registry_number)
+
+
+def delete_record(command: DeleteRecord) -> Change:
+    return deleted(command.registry_number)
+
+
+def mark_formal(command: MarkFormal) -> Change:
+    def compute(old: RecordState | None) -> RecordState | None:
+        return replace(old, status=RecordStatus.FORMAL) if old and old.live else old
+
+    return Change(command.registry_number, compute)
+
+
+def apply_amendment(command: ApplyAmendment, pepper: bytes, today: date) -> Change:
+    changes = command.changes
+
+    def compute(old: RecordState | None) -> RecordState | None:
+        return amended_state(old, changes, pepper, today) if old and old.live else old
+
+    request = (changes.id_number, changes.name) if changes.id_number and changes.name else None
+    return Change(command.registry_number, compute, population_request=request)
+
+
+def mark_attested_distinct(command: MarkAttestedDistinct, pepper: bytes) -> Change:
+    members = frozenset(command.registry_numbers)
+
+    def ops(state: RecordState | None) -> list[tuple[str, GroupOp]]:
+        key = state.identity_key(pepper) if state else None
+        if key is None:
+            return []
+
+        def mark(group: Group) -> None:
+            group.mark_attested_distinct(members)
+
+        return [(key, mark)]
+
+    return Change(command.registry_numbers[0], lambda old: old, group_ops=ops)
+
+
+def population_result(result: PopulationVerificationResult) -> Change:
+    def compute(old: RecordState | None) -> RecordState | None:
+        if old is None or old.population_request_id != str(result.request_id):
+            return old  # unknown record, or a stale answer to an earlier number
+        return replace(old, population=result.outcome)
+
+    suggested = result.new_id_number if result.outcome is PopulationOutcome.CHANGED else None
+    return Change(result.registry_number, compute, suggested_id_number=suggested)

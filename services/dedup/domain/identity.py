@@ -1,0 +1,155 @@
+"""What dedup keeps of a record: keyed hashes and masked briefs, never raw ID numbers or names."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass, replace
+from datetime import date
+
+from xueji_contracts.commands import AmendedFields
+from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
+from xueji_contracts.problems import MemberBrief
+from xueji_contracts.provinces import province_of
+from xueji_contracts.students import StudentRecord
+
+from . import decisions
+from .idnumber import birth_date_of, check_raw_id_number, gender_of
+from .names import normalise_name
+
+
+def keyed_hash(pepper: bytes, material: str) -> str:
+    return hmac.new(pepper, material.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def mask_name(name: str) -> str:
+    text = normalise_name(name)
+    keep = decisions.MASK_NAME_KEEP
+    return text[:keep] + "*" * max(len(text) - keep, 1)
+
+
+def mask_id_number(number: str) -> str:
+    start, end = decisions.MASK_ID_KEEP_START, decisions.MASK_ID_KEEP_END
+    if len(number) <= start + end:
+        return "*" * len(number)
+    return number[:start] + "*" * (len(number) - start - end) + number[-end:]
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """One record as the identity index keeps it."""
+
+    registry_number: str
+    status: RecordStatus
+    school_code: str
+    district_code: str
+    id_type: IdType
+    gender: int
+    birth_date: date
+    name_hash: str
+    masked_name: str
+    id_hash: str | None = None
+    masked_id_number: str | None = None
+    id_static_reasons: tuple[str, ...] = ()  # reasons that depend on the number alone
+    id_gender: int | None = None
+    id_birth: date | None = None
+    population: PopulationOutcome | None = None
+    population_request_id: str | None = None
+    id_matches_registry: bool = False
+
+    @property
+    def live(self) -> bool:
+        return self.status is not RecordStatus.DELETED
+
+    @property
+    def checks_by_number(self) -> bool:
+        return self.id_type is IdType.RESIDENT_ID and self.id_hash is not None
+
+    def identity_key(self, pepper: bytes) -> str | None:
+        """The dedup key: the ID number for resident IDs, else name + gender + birth date."""
+        if not self.live:
+            return None
+        if self.checks_by_number:
+            return f"id:{self.id_hash}"
+        by_ngb = decisions.RESIDENT_ID_WITHOUT_NUMBER_USES_NAME_GENDER_BIRTH
+        if self.id_type is IdType.RESIDENT_ID and not by_ngb:
+            return None
+        return "ngb:" + keyed_hash(pepper, f"{self.name_hash}|{self.gender}|{self.birth_date.isoformat()}")
+
+    def local_reasons(self) -> tuple[str, ...]:
+        if not self.checks_by_number:
+            return ()
+        reasons = list(self.id_static_reasons)
+        if self.id_birth is not None and "birth_date" not in reasons and self.id_birth != self.birth_date:
+            reasons.append("birth_date_mismatch")
+        if self.id_gender is not None and self.id_gender != self.gender:
+            reasons.append("gender_mismatch")
+        return tuple(reasons)
+
+    def id_problem(self) -> tuple[ProblemType, tuple[str, ...]] | None:
+        """The record's own ID problem (DOMAIN §3), if any."""
+        if not self.live or not self.checks_by_number:
+            return None
+        if reasons := self.local_reasons():
+            return ProblemType.ID_NOT_FOUND, reasons
+        match self.population:
+            case PopulationOutcome.NOT_FOUND:
+                return ProblemType.ID_NOT_FOUND, ("population_not_found",)
+            case PopulationOutcome.NAME_MISMATCH:
+                return ProblemType.ID_NAME_MISMATCH, ("population_name_mismatch",)
+            case PopulationOutcome.CHANGED:
+                return ProblemType.ID_CHANGED, ("population_changed",)
+        return None
+
+    def needs_population_check(self) -> bool:
+        return self.live and self.checks_by_number and not self.local_reasons() and self.population is None
+
+    def brief(self) -> MemberBrief:
+        return MemberBrief(
+            registry_number=self.registry_number, registry_prefix=self.registry_number[0],
+            school_code=self.school_code, district_code=self.district_code,
+            province_code=province_of(self.district_code), status=self.status, id_type=self.id_type,
+            masked_name=self.masked_name, masked_id_number=self.masked_id_number,
+            id_matches_registry=self.id_matches_registry)
+
+
+def _with_id_number(state: RecordState, raw: str | None, pepper: bytes, today: date) -> RecordState:
+    if not raw or not raw.strip():
+        return replace(state, id_hash=None, masked_id_number=None, id_static_reasons=(), id_gender=None,
+                       id_birth=None, id_matches_registry=False)
+    number, reasons = check_raw_id_number(raw, state.gender, state.birth_date, today)
+    material = number or "".join(raw.split()).upper()
+    static = tuple(r for r in reasons if r in ("format", "check_digit", "region", "birth_date"))
+    return replace(
+        state, id_hash=keyed_hash(pepper, f"id|{material}"), masked_id_number=mask_id_number(material),
+        id_static_reasons=static,
+        id_gender=gender_of(number) if number else None,
+        id_birth=birth_date_of(number) if number else None,
+        id_matches_registry=state.registry_number == f"G{material}")
+
+
+def record_state(record: StudentRecord, pepper: bytes, today: date) -> RecordState:
+    """The index entry of a registered record."""
+    state = RecordState(
+        registry_number=record.registry_number, status=record.status, school_code=record.school_code,
+        district_code=record.district_code, id_type=record.id_type, gender=int(record.gender),
+        birth_date=record.birth_date, name_hash=keyed_hash(pepper, f"name|{normalise_name(record.name)}"),
+        masked_name=mask_name(record.name))
+    return _with_id_number(state, record.id_number if record.id_type is IdType.RESIDENT_ID else None,
+                           pepper, today)
+
+
+def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, today: date) -> RecordState:
+    """The entry after an approved amendment: re-keyed, re-checked, verified again if needed."""
+    new = replace(
+        state,
+        gender=int(changes.gender) if changes.gender is not None else state.gender,
+        birth_date=changes.birth_date or state.birth_date,
+        id_type=changes.id_type or state.id_type,
+        status=RecordStatus.FORMAL,
+    )
+    if changes.name is not None:
+        new = replace(new, name_hash=keyed_hash(pepper, f"name|{normalise_name(changes.name)}"),
+                      masked_name=mask_name(changes.name), population=None)
+    if changes.id_number is not None or new.id_type is not IdType.RESIDENT_ID:
+        raw = changes.id_number if new.id_type is IdType.RESIDENT_ID else None
+        new = replace(_with_id_number(new, raw, pepper, today), population=None)
+    return new

@@ -1,0 +1,76 @@
+"""Subscribers of the dedup service: decode, map to changes, apply, publish."""
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+from xueji_contracts import topics
+from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
+from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.students import StudentDeleted
+
+from services.common.deadletter import DeadLetters
+
+from . import changes
+from .adapters.relay import OutboxRelay
+from .indexer import Change, Indexer
+from .settings import DedupSettings
+
+log = logging.getLogger(__name__)
+PROCESSED = Counter("xueji_dedup_messages_total", "Messages applied to the identity index", ["topic"])
+
+
+def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Indexer, relay: OutboxRelay,
+                      dead_letters: DeadLetters, today: Callable[[], date]) -> None:
+    pepper = settings.PEPPER.get_secret_value().encode()
+
+    async def apply(batch: list[Change], topic: str) -> None:
+        produced = await indexer.apply(batch)
+        await relay.publish(produced)
+        PROCESSED.labels(topic).inc(len(batch))
+
+    def to_change(body: Any) -> Change:
+        if isinstance(body, StudentDeleted):
+            return changes.upstream_deleted(body)
+        return changes.registered(body, pepper, today())
+
+    @broker.subscriber(topics.REGISTRATIONS, group_id=settings.CONSUMER_GROUP, batch=True,
+                       max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
+                       auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def on_registrations(message: KafkaMessage) -> None:
+        """Registrations from schools: re-index each record, find duplicates and ID problems."""
+        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        batch: list[Change] = []
+        for record in records:
+            try:
+                batch.append(to_change(topics.registration_adapter.validate_json(record.value)))
+            except ValidationError as error:  # one bad registration never holds up the rest
+                await dead_letters.park(record, error)
+        await apply(batch, topics.REGISTRATIONS)
+
+    @broker.subscriber(topics.DEDUP_COMMANDS, group_id=settings.CONSUMER_GROUP,
+                       auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def on_command(command: topics.DedupCommand) -> None:
+        """Approved decisions of the workflow: amend, delete, mark formal, mark attested-distinct."""
+        match command:
+            case ApplyAmendment():
+                change = changes.apply_amendment(command, pepper, today())
+            case DeleteRecord():
+                change = changes.delete_record(command)
+            case MarkFormal():
+                change = changes.mark_formal(command)
+            case MarkAttestedDistinct():
+                change = changes.mark_attested_distinct(command, pepper)
+        await apply([change], topics.DEDUP_COMMANDS)
+
+    @broker.subscriber(topics.POPULATION_RESULTS, group_id=settings.CONSUMER_GROUP,
+                       auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def on_population_result(result: PopulationVerificationResult) -> None:
+        """Answers of the population database: not found, name mismatch or changed raise a problem."""
+        await apply([changes.population_result(result)], topics.POPULATION_RESULTS)

@@ -1,0 +1,141 @@
+"""The dedup use case: apply record changes to the identity index and its groups.
+
+A batch of changes is applied with a handful of database round trips: read the records,
+derive each record's net change, read the groups it touches, apply the domain rules,
+write groups then records (each conditional on the version read; conflicts are re-read
+and recomputed), then publish the outbox.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import uuid4
+
+from xueji_contracts.population import PopulationVerificationRequested
+from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
+
+from .adapters.store import IdentityStore, OutboxEntry, group_to_doc, outbox_entry
+from .domain.groups import Group, id_problem_key
+from .domain.identity import RecordState
+from .domain.idnumber import normalise_id_number
+
+Produced = list[tuple[str, str, OutboxEntry]]  # (collection, document id, entry)
+
+log = logging.getLogger(__name__)
+PRODUCER = "xueji-dedup"
+MAX_ATTEMPTS = 20
+
+Compute = Callable[[RecordState | None], RecordState | None]
+GroupOp = Callable[[Group], None]
+
+
+@dataclass
+class Change:
+    """One message's effect on one record: new state from old (None: unknown record)."""
+
+    registry_number: str
+    compute: Compute
+    population_request: tuple[str, str] | None = None  # (raw ID number, name) when known
+    suggested_id_number: str | None = None
+    group_ops: Callable[[RecordState | None], list[tuple[str, GroupOp]]] | None = None
+
+
+def _key_ops(rn: str, old: RecordState | None, new: RecordState | None, pepper: bytes,
+             suggested: str | None) -> list[tuple[str, GroupOp]]:
+    ops: list[tuple[str, GroupOp]] = []
+    old_key = old.identity_key(pepper) if old else None
+    new_key = new.identity_key(pepper) if new else None
+    if old_key and old_key != new_key:
+        ops.append((old_key, lambda g: g.drop(rn)))
+    if new_key and new is not None:
+        brief = new.brief()
+        if old_key != new_key or old is None or old.brief() != brief:
+            ops.append((new_key, lambda g: g.put(brief)))
+    if new is None or not new.live:
+        if old is not None and old.id_problem():
+            ops.append((id_problem_key(rn), lambda g: g.remove_record(rn)))
+    elif old is None or old.id_problem() != new.id_problem() or (
+            new.id_problem() and old.brief() != new.brief()):
+        idp_brief, problem = new.brief(), new.id_problem()
+        ops.append((id_problem_key(rn), lambda g: g.set_id_problem(idp_brief, problem, suggested)))
+    return ops
+
+
+class Indexer:
+    def __init__(self, store: IdentityStore, pepper: bytes, today: Callable[[], date]) -> None:
+        self.store = store
+        self.pepper = pepper
+        self.today = today
+
+    async def apply(self, changes: list[Change]) -> Produced:
+        """Apply changes (in order per record); return the outbox entries they produced."""
+        by_record: dict[str, list[Change]] = defaultdict(list)
+        for change in changes:
+            by_record[change.registry_number].append(change)
+        produced: Produced = []
+        todo = list(by_record)
+        for _ in range(MAX_ATTEMPTS):
+            if not todo:
+                return produced
+            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced))
+        raise RuntimeError(f"{len(todo)} records kept conflicting")
+
+    async def _apply_records(self, by_record: dict[str, list[Change]], produced: Produced) -> set[str]:
+        stored = await self.store.load_records(list(by_record))
+        group_ops: dict[str, list[GroupOp]] = defaultdict(list)
+        record_writes = []
+        for rn, record_changes in by_record.items():
+            old, version, _ = stored.get(rn, (None, 0, []))
+            new = old
+            entries: list[OutboxEntry] = []
+            for change in record_changes:
+                new = change.compute(new)
+                for key, op in change.group_ops(new) if change.group_ops else ():
+                    group_ops[key].append(op)
+                if new is not None and change.population_request and new.needs_population_check():
+                    entry = self._population_request(new, *change.population_request)
+                    new = replace(new, population_request_id=entry["request_id"])
+                    entries.append(entry)
+            if new is None:
+                continue
+            suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
+            for key, op in _key_ops(rn, old, new, self.pepper, suggested):
+                group_ops[key].append(op)
+            if new != old or entries:
+                record_writes.append((new, version, entries))
+        produced += await self._apply_groups(group_ops)
+        conflicts = await self.store.save_records(record_writes)
+        records = self.store.records.name
+        produced += [(records, state.registry_number, e) for state, _, entries in record_writes
+                     if state.registry_number not in conflicts for e in entries]
+        return conflicts
+
+    async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:
+        produced: Produced = []
+        todo = dict(ops)
+        for _ in range(MAX_ATTEMPTS):
+            if not todo:
+                return produced
+            loaded = await self.store.load_groups(list(todo))
+            writes = []
+            for key, key_ops in todo.items():
+                group, before = loaded.get(key, (Group(key), None))
+                for op in key_ops:
+                    op(group)
+                entries = [outbox_entry(PROBLEMS, str(event.group_id), event) for event in group.pending]
+                if entries or group_to_doc(group) != before:
+                    writes.append((group, entries))
+            conflicts = await self.store.save_groups(writes)
+            produced += [(self.store.groups.name, g.key, e)
+                         for g, entries in writes if g.key not in conflicts for e in entries]
+            todo = {k: todo[k] for k in conflicts}
+        raise RuntimeError(f"{len(todo)} groups kept conflicting")
+
+    def _population_request(self, state: RecordState, raw_number: str, name: str) -> OutboxEntry:
+        event = PopulationVerificationRequested(
+            producer=PRODUCER, request_id=uuid4(), registry_number=state.registry_number,
+            id_number=normalise_id_number(raw_number), name=name)
+        return {**outbox_entry(POPULATION_REQUESTS, state.registry_number, event),
+                "request_id": str(event.request_id)}

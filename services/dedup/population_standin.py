@@ -1,0 +1,80 @@
+"""A local stand-in for the population database (人口库): ``xueji-population-standin``.
+
+It answers verification requests from a fixture file of JSON lines:
+``{"id_number": "...", "name": "...", "outcome": "verified|not_found|changed", "new_id_number": "..."}``.
+A number in the fixture with another name answers ``name_mismatch``; a number not in the
+fixture answers ``XUEJI_POPULATION_UNKNOWN`` (``verified`` by default, so demo data passes).
+"""
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import uvicorn
+from fastapi import FastAPI
+from faststream import AckPolicy
+from xueji_contracts.enums import PopulationOutcome
+from xueji_contracts.population import PopulationVerificationRequested, PopulationVerificationResult
+from xueji_contracts.topics import POPULATION_REQUESTS, POPULATION_RESULTS
+
+from services.common.deadletter import DeadLetters
+from services.common.kafka import make_broker
+from services.common.logs import configure_logging
+from services.common.mongo import make_mongo_client
+from services.common.service import build_app
+from services.common.settings import ServiceSettings
+
+from .domain.names import normalise_name
+
+SERVICE = "xueji-population-standin"
+
+
+class StandinSettings(ServiceSettings):
+    HTTP_PORT: int = 8005
+    POPULATION_FIXTURE: Path = Path(".local/population-fixture.jsonl")
+    POPULATION_UNKNOWN: Literal["verified", "not_found"] = "verified"
+
+
+def load_fixture(path: Path) -> dict[str, dict[str, str]]:
+    if not path.exists():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {entry["id_number"]: entry for entry in map(json.loads, filter(None, lines))}
+
+
+def answer(request: PopulationVerificationRequested, fixture: dict[str, dict[str, str]],
+           unknown: PopulationOutcome) -> PopulationVerificationResult:
+    entry = fixture.get(request.id_number)
+    outcome, new_number = unknown, None
+    if entry:
+        outcome = PopulationOutcome(entry.get("outcome", "verified"))
+        new_number = entry.get("new_id_number")
+        same_name = normalise_name(entry["name"]) == normalise_name(request.name)
+        if outcome is PopulationOutcome.VERIFIED and not same_name:
+            outcome = PopulationOutcome.NAME_MISMATCH
+    return PopulationVerificationResult(
+        producer=SERVICE, request_id=request.request_id, registry_number=request.registry_number,
+        outcome=outcome, new_id_number=new_number, **request.caused())
+
+
+def create_app(settings: StandinSettings | None = None) -> FastAPI:
+    settings = settings or StandinSettings()
+    broker = make_broker(settings, SERVICE, DeadLetters(SERVICE))
+    unknown = PopulationOutcome(settings.POPULATION_UNKNOWN)
+    publish_result = broker.publisher(POPULATION_RESULTS)
+
+    @broker.subscriber(POPULATION_REQUESTS, group_id=SERVICE, auto_offset_reset="earliest",
+                       ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def on_request(request: PopulationVerificationRequested) -> None:
+        """Answer a verification request from the fixture file."""
+        result = answer(request, load_fixture(settings.POPULATION_FIXTURE), unknown)
+        await publish_result.publish(result, key=result.registry_number.encode())
+
+    return build_app(title="population database stand-in", description=__doc__ or "", broker=broker,
+                     mongo=make_mongo_client(settings, SERVICE))
+
+
+def run() -> None:
+    settings = StandinSettings()
+    configure_logging(SERVICE, settings.LOG_LEVEL)
+    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)
