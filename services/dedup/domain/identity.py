@@ -100,7 +100,9 @@ class RecordState:
         return None
 
     def needs_population_check(self) -> bool:
-        return self.live and self.checks_by_number and not self.local_reasons() and self.population is None
+        """A live resident ID passing the local check, not yet asked about (or changed since)."""
+        asked = self.population is not None or self.population_request_id is not None
+        return self.live and self.checks_by_number and not self.local_reasons() and not asked
 
     def brief(self) -> MemberBrief:
         return MemberBrief(
@@ -148,8 +150,8 @@ def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, tod
     )
     if changes.name is not None:
         new = replace(new, name_hash=keyed_hash(pepper, f"name|{normalise_name(changes.name)}"),
-                      masked_name=mask_name(changes.name), population=None)
+                      masked_name=mask_name(changes.name), population=None, population_request_id=None)
     if changes.id_number is not None or new.id_type is not IdType.RESIDENT_ID:
         raw = changes.id_number if new.id_type is IdType.RESIDENT_ID else None
-        new = replace(_with_id_number(new, raw, pepper, today), population=None)
+        new = replace(_with_id_number(new, raw, pepper, today), population=None, population_request_id=None)
     return new

@@ -1,0 +1,187 @@
+"""The identity index on the real local MongoDB (DOMAIN §2–3; issue: groups, concurrency, decisions)."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from pymongo import AsyncMongoClient
+from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord, MarkAttestedDistinct
+from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
+from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.students import StudentRegistered
+
+from services.common.settings import ServiceSettings
+from services.dedup import changes
+from services.dedup.adapters.store import IdentityStore
+from services.dedup.indexer import Indexer, Produced
+
+from ...unit.dedup.factories import PEPPER, TODAY, id_number, record
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def database(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIterator[str]:
+    yield f"dedup_{unique}"
+    await mongo.drop_database(f"dedup_{unique}")
+
+
+def make_indexer(client: AsyncMongoClient[dict[str, Any]], database: str) -> Indexer:
+    return Indexer(IdentityStore(client[database]), PEPPER, lambda: TODAY)
+
+
+def registered(rec: Any) -> changes.Change:
+    return changes.registered(StudentRegistered(producer="test", record=rec), PEPPER, TODAY)
+
+
+def events(produced: Produced, topic: str = "xueji.problems.v1") -> list[dict[str, Any]]:
+    return [json.loads(e["payload"]) for _, _, e in produced if e["topic"] == topic]
+
+
+async def test_two_records_with_one_number_form_one_group_and_a_third_joins(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    first = await indexer.apply([registered(record(1, number=number))])
+    assert events(first) == []
+    second = await indexer.apply([registered(record(2, district="440103", number=number))])
+    [detected] = events(second)
+    assert detected["event_type"] == "problem.detected"
+    assert detected["problem_type"] == "DUPLICATE_ID"
+    assert {m["province_code"] for m in detected["members"]} == {"110000", "440000"}
+    third = await indexer.apply([registered(record(3, district="120101", number=number))])
+    [joined] = events(third)
+    assert joined["event_type"] == "problem.membership_changed"
+    assert joined["group_id"] == detected["group_id"]
+
+
+async def test_concurrent_registrations_of_one_number_yield_exactly_one_group(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    settings = ServiceSettings()
+    clients: list[AsyncMongoClient[dict[str, Any]]] = [
+        AsyncMongoClient(settings.MONGO_URI.get_secret_value(), tz_aware=True) for _ in range(2)]
+    try:
+        for attempt in range(5):
+            number = id_number()
+            a, b = record(10 + attempt, number=number), record(20 + attempt, district="320102", number=number)
+            results = await asyncio.gather(make_indexer(clients[0], database).apply([registered(a)]),
+                                           make_indexer(clients[1], database).apply([registered(b)]))
+            found = [e for r in results for e in events(r)]
+            assert [e["event_type"] for e in found] == ["problem.detected"]
+            assert {m["registry_number"] for m in found[0]["members"]} == {a.registry_number, b.registry_number}
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_redelivered_registration_changes_nothing(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    batch = [registered(record(1, number=number)), registered(record(2, number=number, district="110108"))]
+    assert len(events(await indexer.apply(batch))) == 1
+    again = await indexer.apply(batch)
+    assert again == []
+    assert await mongo[database]["dedup_groups"].count_documents({"group_id": {"$ne": None}}) == 1
+
+
+async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    a, b = record(1, number=number), record(2, number=number, district="110108")
+    [detected] = events(await indexer.apply([registered(a), registered(b)]))
+    amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"], registry_number=b.registry_number,
+                           changes=AmendedFields(id_number=id_number(), name="张三"))
+    produced = await indexer.apply([changes.apply_amendment(amend, PEPPER, TODAY)])
+    [cleared] = events(produced)
+    assert cleared["event_type"] == "problem.cleared"
+    assert cleared["group_id"] == detected["group_id"]
+    assert len(events(produced, "xueji.population.requests.v1")) == 1  # the new number is verified
+
+
+async def test_an_amendment_can_join_another_group(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number, other = id_number(), id_number()
+    a, b, c = record(1, number=number), record(2, number=number, district="110108"), record(3, number=other)
+    await indexer.apply([registered(a), registered(b), registered(c)])
+    amend = ApplyAmendment(producer="workflow", group_id=uuid4(), registry_number=b.registry_number,
+                           changes=AmendedFields(id_number=other, name="张三"))
+    kinds = sorted(e["event_type"] for e in events(await indexer.apply(
+        [changes.apply_amendment(amend, PEPPER, TODAY)])))
+    assert kinds == ["problem.cleared", "problem.detected"]
+
+
+async def test_a_deleted_record_leaves_its_group(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    a, b, c = (record(i, number=number, district=d) for i, d in ((1, "110105"), (2, "110108"), (3, "120101")))
+    detected = events(await indexer.apply([registered(a), registered(b), registered(c)]))[0]
+    delete = DeleteRecord(producer="workflow", group_id=detected["group_id"], registry_number=c.registry_number)
+    [changed] = events(await indexer.apply([changes.delete_record(delete)]))
+    assert changed["event_type"] == "problem.membership_changed"
+    assert changed["left"] == [c.registry_number]
+
+
+async def test_an_attested_distinct_set_is_never_flagged_again_but_a_fourth_record_is(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    twins = [record(i, id_type=IdType.PASSPORT, number=f"E{i}", district=d)
+             for i, d in ((1, "110105"), (2, "310104"), (3, "440103"))]
+    detected = events(await indexer.apply([registered(r) for r in twins]))[0]
+    assert detected["problem_type"] == "DUPLICATE_NGB"
+    mark = MarkAttestedDistinct(producer="workflow", group_id=detected["group_id"],
+                                registry_numbers=tuple(r.registry_number for r in twins))
+    [cleared] = events(await indexer.apply([changes.mark_attested_distinct(mark, PEPPER)]))
+    assert cleared["reason"] == "attested_distinct"
+    assert events(await indexer.apply([registered(r) for r in twins])) == []
+    fourth = record(4, id_type=IdType.OTHER, district="510104")
+    [again] = events(await indexer.apply([registered(fourth)]))
+    assert again["event_type"] == "problem.detected" and len(again["members"]) == 4
+
+
+async def test_the_population_flow_raises_id_changed_with_the_new_number(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    rec = record(1, number=id_number())
+    [request] = events(await indexer.apply([registered(rec)]), "xueji.population.requests.v1")
+    new_number = id_number()
+    result = PopulationVerificationResult(producer="population", request_id=request["request_id"],
+                                          registry_number=rec.registry_number,
+                                          outcome=PopulationOutcome.CHANGED, new_id_number=new_number)
+    [detected] = events(await indexer.apply([changes.population_result(result)]))
+    assert detected["problem_type"] == ProblemType.ID_CHANGED
+    assert detected["suggested_id_number"] == new_number
+    stale = result.model_copy(update={"request_id": uuid4(), "outcome": PopulationOutcome.NOT_FOUND})
+    assert events(await indexer.apply([changes.population_result(stale)])) == []
+
+
+async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    bad = number[:17] + ("0" if number[17] != "0" else "1")
+    rec = record(1, number=bad)
+    [detected] = events(await indexer.apply([registered(rec)]))
+    assert (detected["problem_type"], detected["reasons"]) == ("ID_NOT_FOUND", ["check_digit"])
+    amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"], registry_number=rec.registry_number,
+                           changes=AmendedFields(id_number=number, name="张三"))
+    [cleared] = events(await indexer.apply([changes.apply_amendment(amend, PEPPER, TODAY)]))
+    assert cleared["event_type"] == "problem.cleared" and cleared["reason"] == "id_checks_pass"
+
+
+async def test_nothing_personal_is_stored(mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    await indexer.apply([registered(record(1, number=number, name="欧阳娜娜")),
+                         registered(record(2, number=number, name="欧阳娜娜", district="110108"))])
+    for collection in ("dedup_records", "dedup_groups"):
+        async for doc in mongo[database][collection].find({}, {"outbox": 0}):
+            text = json.dumps(doc, default=str, ensure_ascii=False)
+            assert number not in text and number[:17] not in text
+            assert "欧阳娜娜" not in text
