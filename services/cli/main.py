@@ -91,3 +91,41 @@ def contracts_export(directory: Annotated[Path, typer.Argument(help="Folder to w
 def contracts_check() -> None:
     """Fail when the committed documents drift from the models or break the last release."""
     raise typer.Exit(spec.main(["check"]))
+
+
+@app.command("import")
+def import_registrations(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSON Lines (UTF-8).")],
+) -> None:
+    """Publish registrations from a file; rejected rows go to FILE.rejected.csv with line and reason."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from services.dedup import importer
+
+    with Progress(TextColumn("published"), BarColumn(), MofNCompleteColumn()) as bar:
+        task = bar.add_task("import", total=None)
+        report = importer.import_file(file, ServiceSettings(), lambda n: bar.advance(task, n))
+    rejected = importer.write_rejections(file, report)
+    typer.echo(f"read {report.read} rows: {report.published} published, {len(report.rejected)} rejected")
+    if rejected:
+        typer.echo(f"rejected rows with line numbers and reasons: {rejected}")
+
+
+@app.command("demo")
+def demo(
+    count: Annotated[int, typer.Option(min=1, help="How many registrations.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 2017,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON Lines file.")] = Path(
+        ".local/demo-registrations.jsonl"),
+) -> None:
+    """Generate realistic synthetic registrations and load them through the real pipeline."""
+    from itertools import islice
+
+    from services.dedup.demo import Generator
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as handle:
+        for record in islice(Generator(seed).stream(count), count):
+            handle.write(record.model_dump_json() + "\n")
+    typer.echo(f"wrote {count} synthetic registrations to {output}")
+    import_registrations(output)

@@ -15,8 +15,10 @@ from xueji_contracts.students import StudentRecord
 
 from .domain.idnumber import check_digit
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰梅琳浩宇轩子涵欣怡梓萱一诺睿博思雨晨"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁"
+            "谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+         "桂英华玉兰梅琳浩宇轩子涵欣怡梓萱一诺睿博思雨晨")
 DISTRICTS = ("110105", "110108", "120101", "130102", "310104", "310115", "320102", "330106",
              "370102", "440103", "440305", "510104", "610113", "650102")
 
@@ -38,7 +40,7 @@ class Rates:
 
 class Generator:
     def __init__(self, seed: int = 2017, rates: Rates = Rates()) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
         self.rates = rates
         self.serial = 0
 
@@ -102,5 +104,5 @@ class Generator:
                 yield self.record(id_type=IdType.HONG_KONG, id_number=f"H{self.rng.randrange(10**8):08d}")
             else:
                 record = self.record()
-                recent = (recent + [record])[-1000:]
+                recent = [*recent, record][-1000:]
                 yield record

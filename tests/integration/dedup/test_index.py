@@ -16,7 +16,7 @@ from xueji_contracts.students import StudentRegistered
 from services.common.settings import ServiceSettings
 from services.dedup import changes
 from services.dedup.adapters.store import IdentityStore
-from services.dedup.indexer import Indexer, Produced
+from services.dedup.indexer import Change, Indexer, Produced
 
 from ...unit.dedup.factories import PEPPER, TODAY, id_number, record
 
@@ -33,7 +33,7 @@ def make_indexer(client: AsyncMongoClient[dict[str, Any]], database: str) -> Ind
     return Indexer(IdentityStore(client[database]), PEPPER, lambda: TODAY)
 
 
-def registered(rec: Any) -> changes.Change:
+def registered(rec: Any) -> Change:
     return changes.registered(StudentRegistered(producer="test", record=rec), PEPPER, TODAY)
 
 
@@ -71,7 +71,8 @@ async def test_concurrent_registrations_of_one_number_yield_exactly_one_group(
                                            make_indexer(clients[1], database).apply([registered(b)]))
             found = [e for r in results for e in events(r)]
             assert [e["event_type"] for e in found] == ["problem.detected"]
-            assert {m["registry_number"] for m in found[0]["members"]} == {a.registry_number, b.registry_number}
+            members = {m["registry_number"] for m in found[0]["members"]}
+            assert members == {a.registry_number, b.registry_number}
     finally:
         for client in clients:
             await client.close()
@@ -94,7 +95,8 @@ async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
     number = id_number()
     a, b = record(1, number=number), record(2, number=number, district="110108")
     [detected] = events(await indexer.apply([registered(a), registered(b)]))
-    amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"], registry_number=b.registry_number,
+    amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
+                           registry_number=b.registry_number,
                            changes=AmendedFields(id_number=id_number(), name="张三"))
     produced = await indexer.apply([changes.apply_amendment(amend, PEPPER, TODAY)])
     [cleared] = events(produced)
@@ -122,7 +124,8 @@ async def test_a_deleted_record_leaves_its_group(
     number = id_number()
     a, b, c = (record(i, number=number, district=d) for i, d in ((1, "110105"), (2, "110108"), (3, "120101")))
     detected = events(await indexer.apply([registered(a), registered(b), registered(c)]))[0]
-    delete = DeleteRecord(producer="workflow", group_id=detected["group_id"], registry_number=c.registry_number)
+    delete = DeleteRecord(producer="workflow", group_id=detected["group_id"],
+                          registry_number=c.registry_number)
     [changed] = events(await indexer.apply([changes.delete_record(delete)]))
     assert changed["event_type"] == "problem.membership_changed"
     assert changed["left"] == [c.registry_number]
@@ -169,7 +172,8 @@ async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
     rec = record(1, number=bad)
     [detected] = events(await indexer.apply([registered(rec)]))
     assert (detected["problem_type"], detected["reasons"]) == ("ID_NOT_FOUND", ["check_digit"])
-    amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"], registry_number=rec.registry_number,
+    amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
+                           registry_number=rec.registry_number,
                            changes=AmendedFields(id_number=number, name="张三"))
     [cleared] = events(await indexer.apply([changes.apply_amendment(amend, PEPPER, TODAY)]))
     assert cleared["event_type"] == "problem.cleared" and cleared["reason"] == "id_checks_pass"

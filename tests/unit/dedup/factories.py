@@ -21,6 +21,7 @@ def record(serial: int, *, district: str = "110105", school: str | None = None, 
            number: str | None = None, status: RecordStatus = RecordStatus.PENDING,
            prefix: str = "L") -> StudentRecord:
     registry = f"G{number}" if prefix == "G" and number else f"L{district}{birth:%Y%m%d}{serial:04d}"
-    return StudentRecord(registry_number=registry, name=name, gender=gender, birth_date=birth, id_type=id_type,
+    return StudentRecord(registry_number=registry, name=name, gender=gender, birth_date=birth,
+                         id_type=id_type,
                          id_number=number, school_code=school or f"{district}0001", district_code=district,
                          status=status)
