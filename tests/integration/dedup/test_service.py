@@ -1,0 +1,78 @@
+"""The dedup service end to end on the real broker and database: registrations in, problems out."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from xueji_contracts.students import StudentRegistered
+from xueji_contracts.topics import DEAD_LETTERS, PROBLEMS, REGISTRATIONS
+
+from services.dedup import main, population_standin
+from services.dedup.settings import DedupSettings
+
+from ...unit.dedup.factories import id_number, record
+
+pytestmark = pytest.mark.integration
+
+
+async def collect(topic: str, unique: str, until: Any, timeout: float = 60) -> list[Any]:
+    """Messages on ``topic`` (from its start) until ``until(messages)`` holds."""
+    settings = DedupSettings()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.KAFKA_BOOTSTRAP, group_id=f"watch-{unique}",
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    seen: list[Any] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while not until(seen):
+                batch = await consumer.getmany(timeout_ms=500)
+                seen += [m for records in batch.values() for m in records]
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def test_registrations_flow_through_the_service_to_problem_events(unique: str, tmp_path: Path) -> None:
+    number, changed_number = id_number(), id_number(district="440103")
+    new_number = id_number(district="440103")
+    fixture = tmp_path / "population.jsonl"
+    fixture.write_text(json.dumps({"id_number": changed_number, "name": "王五", "outcome": "changed",
+                                   "new_id_number": new_number}) + "\n", encoding="utf-8")
+    settings = DedupSettings(MONGO_DATABASE=f"svc_{unique}", CONSUMER_GROUP=f"dedup-{unique}",
+                             BATCH_TIMEOUT_MS=50)
+    standin = population_standin.StandinSettings(POPULATION_FIXTURE=fixture)
+    a, b = record(1, number=number), record(2, number=number, district="650102")
+    moved = record(3, number=changed_number, district="440103", name="王五")
+    dedup_app, standin_app = main.create_app(settings), population_standin.create_app(standin)
+
+    async with dedup_app.router.lifespan_context(dedup_app), standin_app.router.lifespan_context(standin_app):
+        producer = AIOKafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP)
+        await producer.start()
+        try:
+            await producer.send_and_wait(REGISTRATIONS, b"{broken", key=b"poison-" + unique.encode())
+            for rec in (a, b, moved):
+                body = StudentRegistered(producer="test", record=rec).model_dump_json().encode()
+                await producer.send_and_wait(REGISTRATIONS, body, key=rec.registry_number.encode())
+        finally:
+            await producer.stop()
+
+        ours = {a.registry_number, b.registry_number, moved.registry_number}
+
+        def events_of(messages: list[Any]) -> list[dict[str, Any]]:
+            decoded = [json.loads(m.value) for m in messages]
+            return [e for e in decoded if {m["registry_number"] for m in e["members"]} & ours]
+
+        problems = events_of(await collect(PROBLEMS, unique, lambda seen: len(events_of(seen)) >= 2))
+        parked = await collect(DEAD_LETTERS, unique, lambda seen: any(
+            m.key == b"poison-" + unique.encode() for m in seen))
+
+    by_type = {e["problem_type"]: e for e in problems}
+    duplicate = by_type["DUPLICATE_ID"]
+    assert {m["province_code"] for m in duplicate["members"]} == {"110000", "650000"}
+    assert by_type["ID_CHANGED"]["suggested_id_number"] == new_number
+    poison = next(m for m in parked if m.key == b"poison-" + unique.encode())
+    assert poison.value == b"{broken"
+    assert dict(poison.headers)["x-dlq-source-topic"] == REGISTRATIONS.encode()
