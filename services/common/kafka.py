@@ -1,5 +1,6 @@
 """Kafka broker set-up shared by every service: safe producer defaults, security, dead letters."""
 
+import logging
 import ssl
 
 from faststream.kafka import KafkaBroker
@@ -34,6 +35,9 @@ def make_broker(settings: ServiceSettings, service: str, dead_letters: DeadLette
         client_id=service,
         security=kafka_security(settings),
         middlewares=[dead_letters.middleware],
+        # Through the JSON log handler; one line per message only at DEBUG.
+        logger=logging.getLogger("xueji.broker"),
+        log_level=logging.DEBUG,
         **PRODUCER_OPTIONS,  # type: ignore[arg-type]
     )
     dead_letters.bind(broker)

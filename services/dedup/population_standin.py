@@ -33,6 +33,7 @@ class StandinSettings(ServiceSettings):
     HTTP_PORT: int = 8005
     POPULATION_FIXTURE: Path = Path(".local/population-fixture.jsonl")
     POPULATION_UNKNOWN: Literal["verified", "not_found"] = "verified"
+    CONSUMER_GROUP: str = SERVICE
 
 
 def load_fixture(path: Path) -> dict[str, dict[str, str]]:
@@ -63,7 +64,7 @@ def create_app(settings: StandinSettings | None = None) -> FastAPI:
     unknown = PopulationOutcome(settings.POPULATION_UNKNOWN)
     publish_result = broker.publisher(POPULATION_RESULTS)
 
-    @broker.subscriber(POPULATION_REQUESTS, group_id=SERVICE, auto_offset_reset="earliest",
+    @broker.subscriber(POPULATION_REQUESTS, group_id=settings.CONSUMER_GROUP, auto_offset_reset="earliest",
                        ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_request(request: PopulationVerificationRequested) -> None:
         """Answer a verification request from the fixture file."""

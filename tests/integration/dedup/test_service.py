@@ -18,7 +18,7 @@ from ...unit.dedup.factories import id_number, record
 pytestmark = pytest.mark.integration
 
 
-async def collect(topic: str, unique: str, until: Any, timeout: float = 60) -> list[Any]:
+async def collect(topic: str, unique: str, until: Any, within: float = 60) -> list[Any]:
     """Messages on ``topic`` (from its start) until ``until(messages)`` holds."""
     settings = DedupSettings()
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.KAFKA_BOOTSTRAP, group_id=f"watch-{unique}",
@@ -26,7 +26,7 @@ async def collect(topic: str, unique: str, until: Any, timeout: float = 60) -> l
     await consumer.start()
     seen: list[Any] = []
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while not until(seen):
                 batch = await consumer.getmany(timeout_ms=500)
                 seen += [m for records in batch.values() for m in records]
@@ -36,6 +36,11 @@ async def collect(topic: str, unique: str, until: Any, timeout: float = 60) -> l
 
 
 async def test_registrations_flow_through_the_service_to_problem_events(unique: str, tmp_path: Path) -> None:
+    async with asyncio.timeout(120):
+        await registrations_flow(unique, tmp_path)
+
+
+async def registrations_flow(unique: str, tmp_path: Path) -> None:
     number, changed_number = id_number(), id_number(district="440103")
     new_number = id_number(district="440103")
     fixture = tmp_path / "population.jsonl"
@@ -43,7 +48,7 @@ async def test_registrations_flow_through_the_service_to_problem_events(unique: 
                                    "new_id_number": new_number}) + "\n", encoding="utf-8")
     settings = DedupSettings(MONGO_DATABASE=f"svc_{unique}", CONSUMER_GROUP=f"dedup-{unique}",
                              BATCH_TIMEOUT_MS=50)
-    standin = population_standin.StandinSettings(POPULATION_FIXTURE=fixture)
+    standin = population_standin.StandinSettings(POPULATION_FIXTURE=fixture, CONSUMER_GROUP=f"pop-{unique}")
     a, b = record(1, number=number), record(2, number=number, district="650102")
     moved = record(3, number=changed_number, district="440103", name="王五")
     dedup_app, standin_app = main.create_app(settings), population_standin.create_app(standin)
