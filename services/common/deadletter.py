@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import BaseMiddleware, ContextRepo
@@ -29,6 +29,7 @@ from xueji_contracts.topics import DEAD_LETTERS
 from .logs import redact
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEAD_LETTERED = Counter("xueji_dead_letters_total", "Messages sent to the dead-letter topic",
                         ["service", "topic", "kind"])
@@ -67,6 +68,17 @@ class DeadLetters:
 
     def middleware(self, msg: Any, /, *, context: ContextRepo) -> "DeadLetterMiddleware":
         return DeadLetterMiddleware(msg, context=context, dead_letters=self)
+
+    async def decode_batch(self, message: StreamMessage[Any], validate: Callable[[bytes], T]) -> list[T]:
+        """Decode every record of a batch; park the ones that never will (one bad record never
+        holds up the rest)."""
+        decoded: list[T] = []
+        for record in _records(message):
+            try:
+                decoded.append(validate(record.value))
+            except PERMANENT as error:
+                await self.park(record, error)
+        return decoded
 
     async def park(self, record: Any, error: BaseException) -> None:
         """Publish one raw record to the dead-letter topic with its origin and the reason."""

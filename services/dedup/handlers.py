@@ -9,7 +9,6 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
-from pydantic import ValidationError
 from xueji_contracts import topics
 from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
 from xueji_contracts.population import PopulationVerificationResult
@@ -26,6 +25,7 @@ log = logging.getLogger(__name__)
 PROCESSED = Counter("xueji_dedup_messages_total", "Messages applied to the identity index", ["topic"])
 
 
+# One consumer group per subscriber: a rebalance of one topic's consumers never stalls another's.
 def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Indexer, relay: OutboxRelay,
                       dead_letters: DeadLetters, today: Callable[[], date]) -> None:
     pepper = settings.PEPPER.get_secret_value().encode()
@@ -40,21 +40,15 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
             return changes.upstream_deleted(body)
         return changes.registered(body, pepper, today())
 
-    @broker.subscriber(topics.REGISTRATIONS, group_id=settings.CONSUMER_GROUP, batch=True,
+    @broker.subscriber(topics.REGISTRATIONS, group_id=f"{settings.CONSUMER_GROUP}.registrations", batch=True,
                        max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
                        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_registrations(message: KafkaMessage) -> None:
         """Registrations from schools: re-index each record, find duplicates and ID problems."""
-        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
-        batch: list[Change] = []
-        for record in records:
-            try:
-                batch.append(to_change(topics.registration_adapter.validate_json(record.value)))
-            except ValidationError as error:  # one bad registration never holds up the rest
-                await dead_letters.park(record, error)
-        await apply(batch, topics.REGISTRATIONS)
+        registrations = await dead_letters.decode_batch(message, topics.registration_adapter.validate_json)
+        await apply([to_change(r) for r in registrations], topics.REGISTRATIONS)
 
-    @broker.subscriber(topics.DEDUP_COMMANDS, group_id=settings.CONSUMER_GROUP,
+    @broker.subscriber(topics.DEDUP_COMMANDS, group_id=f"{settings.CONSUMER_GROUP}.commands",
                        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_command(command: topics.DedupCommand) -> None:
         """Approved decisions of the workflow: amend, delete, mark formal, mark attested-distinct."""
@@ -69,8 +63,11 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
                 change = changes.mark_attested_distinct(command, pepper)
         await apply([change], topics.DEDUP_COMMANDS)
 
-    @broker.subscriber(topics.POPULATION_RESULTS, group_id=settings.CONSUMER_GROUP,
+    @broker.subscriber(topics.POPULATION_RESULTS, group_id=f"{settings.CONSUMER_GROUP}.population",
+                       batch=True,
+                       max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
                        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
-    async def on_population_result(result: PopulationVerificationResult) -> None:
+    async def on_population_results(message: KafkaMessage) -> None:
         """Answers of the population database: not found, name mismatch or changed raise a problem."""
-        await apply([changes.population_result(result)], topics.POPULATION_RESULTS)
+        results = await dead_letters.decode_batch(message, PopulationVerificationResult.model_validate_json)
+        await apply([changes.population_result(r) for r in results], topics.POPULATION_RESULTS)

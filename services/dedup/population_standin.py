@@ -6,6 +6,7 @@ A number in the fixture with another name answers ``name_mismatch``; a number no
 fixture answers ``XUEJI_POPULATION_UNKNOWN`` (``verified`` by default, so demo data passes).
 """
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,7 @@ from typing import Literal
 import uvicorn
 from fastapi import FastAPI
 from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
 from xueji_contracts.enums import PopulationOutcome
 from xueji_contracts.population import PopulationVerificationRequested, PopulationVerificationResult
 from xueji_contracts.topics import POPULATION_REQUESTS, POPULATION_RESULTS
@@ -60,16 +62,20 @@ def answer(request: PopulationVerificationRequested, fixture: dict[str, dict[str
 
 def create_app(settings: StandinSettings | None = None) -> FastAPI:
     settings = settings or StandinSettings()
-    broker = make_broker(settings, SERVICE, DeadLetters(SERVICE))
+    dead_letters = DeadLetters(SERVICE)
+    broker = make_broker(settings, SERVICE, dead_letters)
     unknown = PopulationOutcome(settings.POPULATION_UNKNOWN)
-    publish_result = broker.publisher(POPULATION_RESULTS)
 
     @broker.subscriber(POPULATION_REQUESTS, group_id=settings.CONSUMER_GROUP, auto_offset_reset="earliest",
-                       ack_policy=AckPolicy.NACK_ON_ERROR)
-    async def on_request(request: PopulationVerificationRequested) -> None:
-        """Answer a verification request from the fixture file."""
-        result = answer(request, load_fixture(settings.POPULATION_FIXTURE), unknown)
-        await publish_result.publish(result, key=result.registry_number.encode())
+                       batch=True, max_records=500, batch_timeout_ms=100, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def on_requests(message: KafkaMessage) -> None:
+        """Answer verification requests from the fixture file (read afresh for each batch)."""
+        validate = PopulationVerificationRequested.model_validate_json
+        requests = await dead_letters.decode_batch(message, validate)
+        fixture = load_fixture(settings.POPULATION_FIXTURE)
+        results = [answer(request, fixture, unknown) for request in requests]
+        await asyncio.gather(*(broker.publish(r, POPULATION_RESULTS, key=r.registry_number.encode())
+                               for r in results))
 
     return build_app(title="population database stand-in", description=__doc__ or "", broker=broker,
                      mongo=make_mongo_client(settings, SERVICE))
