@@ -58,13 +58,14 @@ class Generator:
 
     def record(self, *, district: str | None = None, name: str | None = None, gender: Gender | None = None,
                birth: date | None = None, id_type: IdType = IdType.RESIDENT_ID,
-               id_number: str | None = None) -> StudentRecord:
+               id_number: str | None = None, prefix: str | None = None) -> StudentRecord:
         district = district or self.rng.choice(DISTRICTS)
         gender = gender or self.rng.choice((Gender.MALE, Gender.FEMALE))
         birth = birth or date(2010, 1, 1) + timedelta(days=self.rng.randrange(0, 9 * 365))
         if id_type is IdType.RESIDENT_ID and id_number is None:
             id_number = synthetic_id_number(self.rng, district, birth, gender)
-        prefix = "G" if id_type is IdType.RESIDENT_ID and self.rng.random() < 0.7 else "L"
+        if prefix is None:
+            prefix = "G" if id_type is IdType.RESIDENT_ID and self.rng.random() < 0.7 else "L"
         return StudentRecord(
             registry_number=self._registry_number(district, birth, id_number, prefix),
             name=name or self._name(), gender=gender, birth_date=birth, id_type=id_type, id_number=id_number,
@@ -72,13 +73,15 @@ class Generator:
             status=RecordStatus.FORMAL if prefix == "G" else RecordStatus.PENDING)
 
     def duplicate_of(self, original: StudentRecord, *, other_province: bool = False) -> StudentRecord:
-        """Another school registers the same ID number (possibly in another province)."""
+        """Another school registers the same ID number (possibly in another province).
+
+        The copy is a temporary L record: a G number is unique, so it cannot be the copy's."""
         same_province = [d for d in DISTRICTS if d[:2] == original.district_code[:2]]
         other = [d for d in DISTRICTS if d[:2] != original.district_code[:2]]
         choices = other if other_province else same_province
         district = self.rng.choice(choices)
         return self.record(district=district, name=original.name, gender=original.gender,
-                           birth=original.birth_date, id_number=original.id_number)
+                           birth=original.birth_date, id_number=original.id_number, prefix="L")
 
     def stream(self, count: int) -> Iterator[StudentRecord]:
         recent: list[StudentRecord] = []

@@ -86,8 +86,9 @@ class Indexer:
         stored = await self.store.load_records(list(by_record))
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
         record_writes = []
+        earlier: dict[str, list[OutboxEntry]] = {}  # left by a writer that stopped before publishing
         for rn, record_changes in by_record.items():
-            old, version, _ = stored.get(rn, (None, 0, []))
+            old, version, pending = stored.get(rn, (None, 0, []))
             new = old
             entries: list[OutboxEntry] = []
             for change in record_changes:
@@ -105,31 +106,35 @@ class Indexer:
                 group_ops[key].append(op)
             if new != old or entries:
                 record_writes.append((new, version, entries))
+                earlier[rn] = pending
         produced += await self._apply_groups(group_ops)
         conflicts = await self.store.save_records(record_writes)
         records = self.store.records.name
         produced += [(records, state.registry_number, e) for state, _, entries in record_writes
-                     if state.registry_number not in conflicts for e in entries]
+                     if state.registry_number not in conflicts
+                     for e in [*earlier[state.registry_number], *entries]]
         return conflicts
 
     async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:
         produced: Produced = []
         todo = dict(ops)
+        earlier: dict[str, list[OutboxEntry]] = {}
         for _ in range(MAX_ATTEMPTS):
             if not todo:
                 return produced
             loaded = await self.store.load_groups(list(todo))
             writes = []
             for key, key_ops in todo.items():
-                group, before = loaded.get(key, (Group(key), None))
+                group, before, pending = loaded.get(key, (Group(key), None, []))
                 for op in key_ops:
                     op(group)
                 entries = [outbox_entry(PROBLEMS, str(event.group_id), event) for event in group.pending]
                 if entries or group_to_doc(group) != before:
                     writes.append((group, entries))
+                    earlier[key] = pending
             conflicts = await self.store.save_groups(writes)
-            produced += [(self.store.groups.name, g.key, e)
-                         for g, entries in writes if g.key not in conflicts for e in entries]
+            produced += [(self.store.groups.name, g.key, e) for g, entries in writes
+                         if g.key not in conflicts for e in [*earlier[g.key], *entries]]
             todo = {k: todo[k] for k in conflicts}
         raise RuntimeError(f"{len(todo)} groups kept conflicting")
 

@@ -1,4 +1,4 @@
-"""Publishes outbox entries to Kafka, then pulls them off their documents.
+"""Publishes outbox entries to Kafka, then empties the outboxes of their documents.
 
 A crash between publishing and pulling publishes an entry again: consumers drop it by
 its ``event_id`` (and problem events carry a ``sequence``), so nothing is lost or doubled
@@ -31,9 +31,10 @@ class OutboxRelay:
                 await self.broker.publish(entry_payload(entry), entry["topic"], key=entry["key"].encode())
 
         await asyncio.gather(*(publish_in_order(e) for e in by_key.values()))
-        published: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        published: dict[str, dict[str, int]] = defaultdict(dict)
         for collection, doc_id, entry in produced:
-            published[collection][doc_id].append(entry["id"])
+            version = int(entry.get("version", 0))
+            published[collection][doc_id] = max(version, published[collection].get(doc_id, 0))
         await self.store.clear_outbox(published)
 
     async def sweep(self) -> int:

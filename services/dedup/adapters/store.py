@@ -5,7 +5,9 @@ version it read, with ``upsert=True``: when another consumer wrote first, the up
 collides with the existing ``_id`` (E11000) and the key is reported as a conflict, to be
 re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
 Outbox: events produced by a change are pushed onto the document in the same write, so
-state and events are stored together; the relay publishes them and pulls them off.
+state and events are stored together; the relay publishes them, then empties the outbox
+if the document is still at the version that stored them. A writer that finds entries
+left by an earlier one (which stopped before publishing) publishes them with its own.
 """
 
 import json
@@ -14,6 +16,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from prometheus_client import Counter
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -25,7 +28,8 @@ from ..domain.identity import RecordState
 
 DUPLICATE_KEY = 11000
 Doc = dict[str, Any]
-OutboxEntry = dict[str, str]  # id, topic, key, payload (JSON text)
+OutboxEntry = dict[str, str]  # id, topic, key, payload (JSON text), version of the document that stored it
+ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
 StoredRecord = tuple[RecordState, int, list[OutboxEntry]]  # state, version, unpublished entries
 
 
@@ -78,21 +82,27 @@ class IdentityStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.records = db["dedup_records"]
         self.groups = db["dedup_groups"]
-        self.round_trips = 0  # database calls made, for the benchmark
+        self.round_trips = 0  # database calls made (also a metric, read by the benchmark)
+
+    def _trips(self, count: int) -> None:
+        self.round_trips += count
+        ROUND_TRIPS.inc(count)
 
     async def ensure_indexes(self) -> None:
         for collection in (self.records, self.groups):
             await collection.create_index([("has_outbox", ASCENDING)], sparse=True)
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
-        self.round_trips += 1
+        self._trips(1)
         found = self.records.find({"_id": {"$in": registry_numbers}})
         return {d["_id"]: (record_from_doc(d), d["version"], d.get("outbox", [])) async for d in found}
 
-    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, Doc]]:
-        self.round_trips += 1
+    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, Doc, list[OutboxEntry]]]:
+        """Groups with their stored form (to tell whether a change needs a write) and unpublished entries."""
+        self._trips(1)
         found = self.groups.find({"_id": {"$in": keys}})
-        return {d["_id"]: (group_from_doc(d), group_to_doc(group_from_doc(d))) async for d in found}
+        return {d["_id"]: (group_from_doc(d), group_to_doc(group_from_doc(d)), d.get("outbox", []))
+                async for d in found}
 
     async def save_records(self, writes: list[tuple[RecordState, int, list[OutboxEntry]]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
@@ -102,6 +112,8 @@ class IdentityStore:
             key = doc.pop("_id")
             update: Doc = {"$set": {**doc, "version": version + 1}}
             if new_entries:
+                for entry in new_entries:
+                    entry["version"] = str(version + 1)
                 update["$set"]["has_outbox"] = True
                 update["$push"] = {"outbox": {"$each": new_entries}}
             ops.append(UpdateOne({"_id": key, "version": version}, update, upsert=True))
@@ -114,6 +126,8 @@ class IdentityStore:
         for group, new_entries in writes:
             update: Doc = {"$set": {**group_to_doc(group), "version": group.version + 1}}
             if new_entries:
+                for entry in new_entries:
+                    entry["version"] = str(group.version + 1)
                 update["$set"]["has_outbox"] = True
                 update["$push"] = {"outbox": {"$each": new_entries}}
             ops.append(UpdateOne({"_id": group.key, "version": group.version}, update, upsert=True))
@@ -123,7 +137,7 @@ class IdentityStore:
     async def _write(self, collection: Any, ops: list[UpdateOne], keys: list[str]) -> set[str]:
         if not ops:
             return set()
-        self.round_trips += 1
+        self._trips(1)
         try:
             await collection.bulk_write(ops, ordered=False)
         except BulkWriteError as error:
@@ -137,23 +151,24 @@ class IdentityStore:
         """(collection name, _id, entries) of documents whose events are not published yet."""
         result = []
         for collection in (self.groups, self.records):
-            self.round_trips += 1
+            self._trips(1)
             found = collection.find({"has_outbox": True}, {"outbox": 1}).limit(limit)
             result += [(collection.name, d["_id"], d.get("outbox", [])) async for d in found]
         return result
 
-    async def clear_outbox(self, published: dict[str, dict[str, list[str]]]) -> None:
-        """Pull published entries off their documents (collection name → _id → entry ids)."""
+    async def clear_outbox(self, published: dict[str, dict[str, int]]) -> None:
+        """Empty the outboxes whose entries were published (collection name → _id → version).
+
+        Only a document still at the version that stored those entries is emptied: if
+        another writer pushed entries meanwhile they stay for their own relay (or the sweep,
+        which may publish ours again: consumers drop repeats by event id)."""
         for collection in (self.groups, self.records):
             by_id = published.get(collection.name, {})
-            if not by_id:
-                continue
-            ops = [UpdateOne({"_id": _id}, {"$pull": {"outbox": {"id": {"$in": ids}}}})
-                   for _id, ids in by_id.items()]
-            self.round_trips += 2
-            await collection.bulk_write(ops, ordered=False)
-            await collection.update_many({"_id": {"$in": list(by_id)}, "outbox": {"$size": 0}},
-                                         {"$unset": {"has_outbox": ""}})
+            if by_id:
+                self._trips(1)
+                await collection.bulk_write([
+                    UpdateOne({"_id": _id, "version": version}, {"$unset": {"outbox": "", "has_outbox": ""}})
+                    for _id, version in by_id.items()], ordered=False)
 
 
 def outbox_entry(topic: str, key: str, event: Any) -> OutboxEntry:

@@ -37,6 +37,16 @@ def registered(rec: Any) -> Change:
     return changes.registered(StudentRegistered(producer="test", record=rec), PEPPER, TODAY)
 
 
+async def applied(indexer: Indexer, batch: list[Change]) -> Produced:
+    """Apply, then empty the outboxes as the relay does once it has published."""
+    produced = await indexer.apply(batch)
+    published: dict[str, dict[str, int]] = {}
+    for collection, doc_id, entry in produced:
+        published.setdefault(collection, {})[doc_id] = int(entry["version"])
+    await indexer.store.clear_outbox(published)
+    return produced
+
+
 def events(produced: Produced, topic: str = "xueji.problems.v1") -> list[dict[str, Any]]:
     return [json.loads(e["payload"]) for _, _, e in produced if e["topic"] == topic]
 
@@ -45,14 +55,14 @@ async def test_two_records_with_one_number_form_one_group_and_a_third_joins(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
     number = id_number()
-    first = await indexer.apply([registered(record(1, number=number))])
+    first = await applied(indexer, [registered(record(1, number=number))])
     assert events(first) == []
-    second = await indexer.apply([registered(record(2, district="440103", number=number))])
+    second = await applied(indexer, [registered(record(2, district="440103", number=number))])
     [detected] = events(second)
     assert detected["event_type"] == "problem.detected"
     assert detected["problem_type"] == "DUPLICATE_ID"
     assert {m["province_code"] for m in detected["members"]} == {"110000", "440000"}
-    third = await indexer.apply([registered(record(3, district="120101", number=number))])
+    third = await applied(indexer, [registered(record(3, district="120101", number=number))])
     [joined] = events(third)
     assert joined["event_type"] == "problem.membership_changed"
     assert joined["group_id"] == detected["group_id"]
@@ -83,8 +93,8 @@ async def test_a_redelivered_registration_changes_nothing(
     indexer = make_indexer(mongo, database)
     number = id_number()
     batch = [registered(record(1, number=number)), registered(record(2, number=number, district="110108"))]
-    assert len(events(await indexer.apply(batch))) == 1
-    again = await indexer.apply(batch)
+    assert len(events(await applied(indexer, batch))) == 1
+    again = await applied(indexer, batch)
     assert again == []
     assert await mongo[database]["dedup_groups"].count_documents({"group_id": {"$ne": None}}) == 1
 
@@ -94,11 +104,11 @@ async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
     indexer = make_indexer(mongo, database)
     number = id_number()
     a, b = record(1, number=number), record(2, number=number, district="110108")
-    [detected] = events(await indexer.apply([registered(a), registered(b)]))
+    [detected] = events(await applied(indexer, [registered(a), registered(b)]))
     amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
                            registry_number=b.registry_number,
                            changes=AmendedFields(id_number=id_number(), name="张三"))
-    produced = await indexer.apply([changes.apply_amendment(amend, PEPPER, TODAY)])
+    produced = await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)])
     [cleared] = events(produced)
     assert cleared["event_type"] == "problem.cleared"
     assert cleared["group_id"] == detected["group_id"]
@@ -110,10 +120,10 @@ async def test_an_amendment_can_join_another_group(
     indexer = make_indexer(mongo, database)
     number, other = id_number(), id_number()
     a, b, c = record(1, number=number), record(2, number=number, district="110108"), record(3, number=other)
-    await indexer.apply([registered(a), registered(b), registered(c)])
+    await applied(indexer, [registered(a), registered(b), registered(c)])
     amend = ApplyAmendment(producer="workflow", group_id=uuid4(), registry_number=b.registry_number,
                            changes=AmendedFields(id_number=other, name="张三"))
-    kinds = sorted(e["event_type"] for e in events(await indexer.apply(
+    kinds = sorted(e["event_type"] for e in events(await applied(indexer,
         [changes.apply_amendment(amend, PEPPER, TODAY)])))
     assert kinds == ["problem.cleared", "problem.detected"]
 
@@ -123,10 +133,10 @@ async def test_a_deleted_record_leaves_its_group(
     indexer = make_indexer(mongo, database)
     number = id_number()
     a, b, c = (record(i, number=number, district=d) for i, d in ((1, "110105"), (2, "110108"), (3, "120101")))
-    detected = events(await indexer.apply([registered(a), registered(b), registered(c)]))[0]
+    detected = events(await applied(indexer, [registered(a), registered(b), registered(c)]))[0]
     delete = DeleteRecord(producer="workflow", group_id=detected["group_id"],
                           registry_number=c.registry_number)
-    [changed] = events(await indexer.apply([changes.delete_record(delete)]))
+    [changed] = events(await applied(indexer, [changes.delete_record(delete)]))
     assert changed["event_type"] == "problem.membership_changed"
     assert changed["left"] == [c.registry_number]
 
@@ -136,15 +146,15 @@ async def test_an_attested_distinct_set_is_never_flagged_again_but_a_fourth_reco
     indexer = make_indexer(mongo, database)
     twins = [record(i, id_type=IdType.PASSPORT, number=f"E{i}", district=d)
              for i, d in ((1, "110105"), (2, "310104"), (3, "440103"))]
-    detected = events(await indexer.apply([registered(r) for r in twins]))[0]
+    detected = events(await applied(indexer, [registered(r) for r in twins]))[0]
     assert detected["problem_type"] == "DUPLICATE_NGB"
     mark = MarkAttestedDistinct(producer="workflow", group_id=detected["group_id"],
                                 registry_numbers=tuple(r.registry_number for r in twins))
-    [cleared] = events(await indexer.apply([changes.mark_attested_distinct(mark, PEPPER)]))
+    [cleared] = events(await applied(indexer, [changes.mark_attested_distinct(mark, PEPPER)]))
     assert cleared["reason"] == "attested_distinct"
-    assert events(await indexer.apply([registered(r) for r in twins])) == []
+    assert events(await applied(indexer, [registered(r) for r in twins])) == []
     fourth = record(4, id_type=IdType.OTHER, district="510104")
-    [again] = events(await indexer.apply([registered(fourth)]))
+    [again] = events(await applied(indexer, [registered(fourth)]))
     assert again["event_type"] == "problem.detected" and len(again["members"]) == 4
 
 
@@ -152,16 +162,16 @@ async def test_the_population_flow_raises_id_changed_with_the_new_number(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
     rec = record(1, number=id_number())
-    [request] = events(await indexer.apply([registered(rec)]), "xueji.population.requests.v1")
+    [request] = events(await applied(indexer, [registered(rec)]), "xueji.population.requests.v1")
     new_number = id_number()
     result = PopulationVerificationResult(producer="population", request_id=request["request_id"],
                                           registry_number=rec.registry_number,
                                           outcome=PopulationOutcome.CHANGED, new_id_number=new_number)
-    [detected] = events(await indexer.apply([changes.population_result(result)]))
+    [detected] = events(await applied(indexer, [changes.population_result(result)]))
     assert detected["problem_type"] == ProblemType.ID_CHANGED
     assert detected["suggested_id_number"] == new_number
     stale = result.model_copy(update={"request_id": uuid4(), "outcome": PopulationOutcome.NOT_FOUND})
-    assert events(await indexer.apply([changes.population_result(stale)])) == []
+    assert events(await applied(indexer, [changes.population_result(stale)])) == []
 
 
 async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
@@ -170,22 +180,48 @@ async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
     number = id_number()
     bad = number[:17] + ("0" if number[17] != "0" else "1")
     rec = record(1, number=bad)
-    [detected] = events(await indexer.apply([registered(rec)]))
+    [detected] = events(await applied(indexer, [registered(rec)]))
     assert (detected["problem_type"], detected["reasons"]) == ("ID_NOT_FOUND", ["check_digit"])
     amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
                            registry_number=rec.registry_number,
                            changes=AmendedFields(id_number=number, name="张三"))
-    [cleared] = events(await indexer.apply([changes.apply_amendment(amend, PEPPER, TODAY)]))
+    [cleared] = events(await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)]))
     assert cleared["event_type"] == "problem.cleared" and cleared["reason"] == "id_checks_pass"
 
 
 async def test_nothing_personal_is_stored(mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
     number = id_number()
-    await indexer.apply([registered(record(1, number=number, name="欧阳娜娜")),
+    await applied(indexer, [registered(record(1, number=number, name="欧阳娜娜")),
                          registered(record(2, number=number, name="欧阳娜娜", district="110108"))])
     for collection in ("dedup_records", "dedup_groups"):
         async for doc in mongo[database][collection].find({}, {"outbox": 0}):
             text = json.dumps(doc, default=str, ensure_ascii=False)
             assert number not in text and number[:17] not in text
             assert "欧阳娜娜" not in text
+
+
+async def test_events_a_stopped_writer_left_behind_are_published_by_the_next_writer(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    await indexer.apply([registered(record(1, number=number))])
+    [detected] = events(await indexer.apply([registered(record(2, district="440103", number=number))]))
+    # the writer stopped before its relay ran: the next writer of the group publishes both, in order
+    later = events(await indexer.apply([registered(record(3, district="120101", number=number))]))
+    assert [e["event_id"] for e in later][:1] == [detected["event_id"]]
+    assert [e["event_type"] for e in later] == ["problem.detected", "problem.membership_changed"]
+
+
+async def test_the_outbox_is_emptied_only_at_the_version_that_stored_it(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    await indexer.apply([registered(record(1, number=number))])
+    second = await indexer.apply([registered(record(2, district="440103", number=number))])
+    await indexer.apply([registered(record(3, district="120101", number=number))])
+    stale = {c: {doc: int(e["version"])} for c, doc, e in second if c == indexer.store.groups.name}
+    await indexer.store.clear_outbox(stale)
+    pending = [e for c, _, entries in await indexer.store.pending_outbox() if c == indexer.store.groups.name
+               for e in entries]
+    assert len(pending) == 2  # the newer write's entries are still there for its relay or the sweep
