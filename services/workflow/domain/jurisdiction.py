@@ -1,0 +1,59 @@
+"""Who may see and do what (DOMAIN §8): nobody acts outside their jurisdiction."""
+
+from xueji_contracts.enums import Role
+
+from .case import Actor, Case, Member
+from .errors import OutsideJurisdiction
+
+SCHOOL_ROLES = (Role.SCHOOL_REGISTRAR, Role.SCHOOL_LEADER)
+
+
+def require_school(actor: Actor, member: Member, role: Role) -> None:
+    """The member's own school, in the given role."""
+    if actor.role != role or actor.organisation_code != member.brief.school_code:
+        raise OutsideJurisdiction(f"only the {role.value} of school {member.brief.school_code} may do this")
+
+
+def require_bureau(actor: Actor, member: Member) -> None:
+    """The district bureau of the member's school."""
+    if actor.role != Role.BUREAU_REGISTRAR or actor.organisation_code != member.brief.district_code:
+        raise OutsideJurisdiction(f"only the bureau of district {member.brief.district_code} may review this")
+
+
+def require_arbiter(actor: Actor, case: Case) -> None:
+    if actor.role != Role.ARBITER or actor.organisation_code != case.arbiter_code:
+        raise OutsideJurisdiction("only the arbiter this group is assigned to may decide it")
+
+
+def may_view(actor: Actor, case: Case) -> bool:
+    org, members = actor.organisation_code, case.members.values()
+    match actor.role:
+        case Role.SCHOOL_REGISTRAR | Role.SCHOOL_LEADER:
+            return any(m.brief.school_code == org for m in members)
+        case Role.BUREAU_REGISTRAR:
+            return any(m.brief.district_code == org for m in members)
+        case Role.ARBITER:
+            return case.arbiter_code == org
+        case Role.OPERATOR:
+            return True
+    return False
+
+
+def require_view(actor: Actor, case: Case) -> None:
+    if not may_view(actor, case):
+        raise OutsideJurisdiction("this group is outside your jurisdiction")
+
+
+def visible_scope(actor: Actor) -> dict[str, str] | None:
+    """The query restricting a listing to the caller's jurisdiction (None: everything)."""
+    org = actor.organisation_code
+    match actor.role:
+        case Role.SCHOOL_REGISTRAR | Role.SCHOOL_LEADER:
+            return {"school_codes": org}
+        case Role.BUREAU_REGISTRAR:
+            return {"district_codes": org}
+        case Role.ARBITER:
+            return {"arbiter_code": org}
+        case Role.OPERATOR:
+            return None
+    raise OutsideJurisdiction(f"the role {actor.role} has no case listing")

@@ -1,0 +1,64 @@
+"""Cases and actors for workflow tests."""
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from xueji_contracts.enums import IdType, ProblemType, RecordStatus, Role, RuleSet
+from xueji_contracts.problems import MemberBrief, ProblemDetected
+
+from services.workflow.domain.case import Actor, Case
+from services.workflow.domain.handling import open_case
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+EVIDENCE = (UUID("00000000-0000-4000-8000-000000000001"),)
+
+
+def brief(
+    n: int,
+    district: str = "110105",
+    prefix: str = "L",
+    status: RecordStatus = RecordStatus.PENDING,
+    matches: bool = False,
+) -> MemberBrief:
+    number = f"{district}2012010{n:04d}1"[:18]
+    rn = f"G{number}" if prefix == "G" else f"L{district}20120101{n:04d}"
+    return MemberBrief(
+        registry_number=rn,
+        registry_prefix=prefix,
+        school_code=f"{district}{n:04d}",  # type: ignore[arg-type]
+        district_code=district,
+        province_code=district[:2] + "0000",
+        status=status,
+        id_type=IdType.RESIDENT_ID,
+        masked_name="张*",
+        id_matches_registry=matches,
+    )
+
+
+def case_of(
+    *briefs: MemberBrief, problem: ProblemType = ProblemType.DUPLICATE_ID, rule_set: RuleSet = RuleSet.R2017
+) -> Case:
+    event = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=problem, members=briefs)
+    case = open_case(event, rule_set, NOW)
+    case.pending.clear()
+    return case
+
+
+def registrar(b: MemberBrief) -> Actor:
+    return Actor(role=Role.SCHOOL_REGISTRAR, organisation_code=b.school_code)
+
+
+def leader(b: MemberBrief) -> Actor:
+    return Actor(role=Role.SCHOOL_LEADER, organisation_code=b.school_code)
+
+
+def bureau(b: MemberBrief) -> Actor:
+    return Actor(role=Role.BUREAU_REGISTRAR, organisation_code=b.district_code)
+
+
+def arbiter(code: str) -> Actor:
+    return Actor(role=Role.ARBITER, organisation_code=code)
+
+
+def kinds(case: Case) -> list[str]:
+    return [getattr(e, "event_type", "") for e in case.pending]

@@ -1,0 +1,149 @@
+"""Random action sequences on one case keep its invariants (hypothesis stateful test)."""
+
+import contextlib
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from xueji_contracts import cases as ev
+from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord
+from xueji_contracts.enums import Action, ProblemType, ReviewDecision, RuleSet, SettlementOutcome
+from xueji_contracts.envelope import Envelope
+from xueji_contracts.problems import MemberBrief, MembershipChanged
+
+from services.workflow.domain.case import Case, Stage
+from services.workflow.domain.errors import Invalid, OutsideJurisdiction, Refused
+from services.workflow.domain.handling import (
+    apply_membership,
+    confirm_deletion,
+    decide_arbitration,
+    reinitiate,
+    review,
+    submit_action,
+)
+from services.workflow.domain.settlement import conflict_remains
+
+from .factories import EVIDENCE, NOW, arbiter, brief, bureau, case_of, leader, registrar
+
+DISTRICTS = ("110105", "110108", "120101", "440103")
+EXPECTED = (Refused, Invalid, OutsideJurisdiction)
+member_index = st.integers(min_value=0, max_value=3)
+
+
+class CaseMachine(RuleBasedStateMachine):
+    case: Case
+    briefs: list[MemberBrief]
+    events: list[Envelope]
+
+    @initialize(
+        problem=st.sampled_from(list(ProblemType)),
+        rule_set=st.sampled_from(list(RuleSet)),
+        districts=st.lists(st.sampled_from(DISTRICTS), min_size=2, max_size=4),
+        prefixes=st.lists(st.sampled_from("GL"), min_size=4, max_size=4),
+    )
+    def open(
+        self, problem: ProblemType, rule_set: RuleSet, districts: list[str], prefixes: list[str]
+    ) -> None:
+        count = 1 if problem not in (ProblemType.DUPLICATE_ID, ProblemType.DUPLICATE_NGB) else len(districts)
+        self.briefs = [
+            brief(i, d, prefix=p) for i, (d, p) in enumerate(zip(districts[:count], prefixes, strict=False))
+        ]
+        self.case = case_of(*self.briefs, problem=problem, rule_set=rule_set)
+        self.rule_set, self.sequence, self.events = rule_set, 0, []
+
+    def _pick(self, index: int) -> MemberBrief:
+        return self.briefs[index % len(self.briefs)]
+
+    def _do(self, action, *args) -> None:  # type: ignore[no-untyped-def]
+        with contextlib.suppress(*EXPECTED):
+            action(self.case, *args)
+        self.events += self.case.pending
+        self.case.pending.clear()
+
+    @rule(i=member_index, action=st.sampled_from(list(Action)))
+    def submit(self, i: int, action: Action) -> None:
+        b = self._pick(i)
+        self._do(
+            lambda c: submit_action(
+                c,
+                registrar(b),
+                b.registry_number,
+                action,
+                NOW,
+                evidence_ids=EVIDENCE,
+                opinion="correct",
+                confirmed=True,
+                amendment=AmendedFields(
+                    id_number=f"44010320120101{i:03d}1", name="李四", id_type="resident_id"
+                ),
+            )
+        )
+
+    @rule(i=member_index)
+    def confirm(self, i: int) -> None:
+        b = self._pick(i)
+        self._do(lambda c: confirm_deletion(c, leader(b), b.registry_number, NOW))
+
+    @rule(i=member_index, approve=st.booleans(), reason=st.sampled_from([None, "", "unclear evidence"]))
+    def review_it(self, i: int, approve: bool, reason: str | None) -> None:
+        b = self._pick(i)
+        decision = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
+        self._do(lambda c: review(c, bureau(b), b.registry_number, decision, reason, NOW))
+
+    @rule(i=member_index)
+    def arbitrate(self, i: int) -> None:
+        b = self._pick(i)
+        self._do(
+            lambda c: decide_arbitration(c, arbiter(c.arbiter_code or ""), b.registry_number, "older", NOW)
+        )
+
+    @rule(i=member_index)
+    def re_initiate(self, i: int) -> None:
+        b = self._pick(i)
+        self._do(lambda c: reinitiate(c, registrar(b), b.registry_number, True, RuleSet.R2017, NOW))
+
+    @rule()
+    def dedup_catches_up(self) -> None:
+        """Dedup applies the amendments and deletions sent so far."""
+        away = {e.registry_number for e in self.events if isinstance(e, ApplyAmendment | DeleteRecord)}
+        self.sequence += 1
+        remaining = tuple(b for b in self.briefs if b.registry_number not in away)
+        event = MembershipChanged(
+            producer="dedup",
+            group_id=self.case.group_id,
+            problem_type=self.case.problem_type,
+            members=remaining or self.briefs[:1],
+            sequence=self.sequence,
+        )
+        self._do(lambda c: apply_membership(c, event, NOW))
+
+    @invariant()
+    def never_two_approved_attestations_of_one_number(self) -> None:
+        if self.case.problem_type is ProblemType.DUPLICATE_ID:
+            attested = [m for m in self.case.members.values() if m.outcome is SettlementOutcome.ATTESTED]
+            assert len(attested) <= 1
+            approved = [
+                m.brief.district_code for m in self.case.members.values() if m.stage is Stage.APPROVED
+            ]
+            assert len(approved) == len(set(approved))
+
+    @invariant()
+    def a_closed_group_has_no_conflict(self) -> None:
+        if self.case.closed:
+            assert not conflict_remains(self.case)
+
+    @invariant()
+    def the_rule_set_never_changes(self) -> None:
+        assert self.case.rule_set is self.rule_set
+
+    @invariant()
+    def every_rejection_has_a_reason(self) -> None:
+        for event in self.events:
+            if isinstance(event, ev.Reviewed) and event.decision is ReviewDecision.REJECTED:
+                assert event.reason and event.reason.strip()
+            if isinstance(event, ev.AutoRejected | ev.ArbitrationDecided):
+                assert event.reason
+
+
+TestCaseMachine = CaseMachine.TestCase
+TestCaseMachine.settings = settings(max_examples=300, stateful_step_count=40, deadline=None)
