@@ -273,11 +273,15 @@ def _check_one_attestation_per_district(case: Case, member: Member) -> None:
         return
     others = [m for m in case.members.values() if m.rn != member.rn and not m.gone]
     if any(m.outcome is SettlementOutcome.ATTESTED for m in others):
-        raise Refused("duplicate_id.number_already_attested",
-                      "another member's attestation of this number was approved: amend or delete this record")
+        raise Refused(
+            "duplicate_id.number_already_attested",
+            "another member's attestation of this number was approved: amend or delete this record",
+        )
     if any(m.stage is Stage.APPROVED and m.brief.district_code == member.brief.district_code for m in others):
-        raise Refused("duplicate_id.one_approved_attestation_per_district",
-                      "another attestation of this district is already approved for this number")
+        raise Refused(
+            "duplicate_id.one_approved_attestation_per_district",
+            "another attestation of this district is already approved for this number",
+        )
 
 
 def _check_amend(case: Case, evidence_ids: tuple[UUID, ...], amendment: AmendedFields | None) -> None:

@@ -25,7 +25,7 @@ def brief(
     return MemberBrief(
         registry_number=rn,
         registry_prefix=prefix,
-        school_code=f"{district}{n:04d}",  # type: ignore[arg-type]
+        school_code=f"{district}{n:04d}",
         district_code=district,
         province_code=district[:2] + "0000",
         status=status,

@@ -1,0 +1,98 @@
+"""Cases in MongoDB: one document per group, versioned; its outbox and audit trail inside.
+
+A write is ``update_one`` filtered on the version read (``upsert`` for a new case): when
+another request wrote first it matches nothing, or collides on ``_id`` (E11000), and the
+caller re-reads and decides again. Query fields (schools, districts, arbiter, what awaits
+review) are derived from the case at each write so listings are simple indexed finds.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
+from xueji_contracts.envelope import Envelope
+from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
+
+from services.common.outbox import Entry, entry, push
+
+from ..domain.case import AuditEntry, Case, Stage
+
+Doc = dict[str, Any]
+COMMANDS = (ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
+
+
+def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
+    """Case events go to every province topic of the group; commands go to dedup."""
+    entries = []
+    for event in events:
+        if isinstance(event, COMMANDS):
+            rn = getattr(event, "registry_number", None) or str(case.group_id)
+            entries.append(entry(DEDUP_COMMANDS, rn, event))
+        else:
+            provinces = getattr(event, "province_codes", case.province_codes)
+            entries += [entry(case_topic(p), str(case.group_id), event) for p in provinces]
+    return entries
+
+
+def query_fields(case: Case) -> Doc:
+    members = case.members.values()
+    return {
+        "school_codes": sorted({m.brief.school_code for m in members}),
+        "district_codes": sorted({m.brief.district_code for m in members}),
+        "province_codes": list(case.province_codes),
+        "reviews_due": sorted({m.brief.district_code for m in members if m.stage is Stage.AWAITING_REVIEW}),
+        "arbiter_code": case.arbiter_code if case.arbitration.value == "pending" else None,
+        "problem_type": case.problem_type.value,
+        "closed": case.closed,
+        "opened_at": case.opened_at,
+    }
+
+
+class CaseStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.cases = db["workflow_cases"]
+
+    async def ensure_indexes(self) -> None:
+        for field in ("school_codes", "district_codes", "reviews_due", "arbiter_code"):
+            await self.cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
+        await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
+
+    async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
+        doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 0})
+        if doc is None:
+            return None
+        return Case.model_validate({**doc["state"], "version": doc["version"]}), doc.get("outbox", [])
+
+    async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
+        """Write the case at the version it was read; False when someone else wrote first."""
+        state = case.model_dump(mode="json", exclude={"version"})
+        update = push({"$set": {"state": state, **query_fields(case), "version": case.version + 1}}, entries)
+        if audit:
+            update.setdefault("$push", {})["history"] = {"$each": [a.model_dump(mode="json") for a in audit]}
+        try:
+            result = await self.cases.update_one(
+                {"_id": str(case.group_id), "version": case.version}, update, upsert=case.version == 0
+            )
+        except DuplicateKeyError:
+            return False
+        return result.matched_count == 1 or result.upserted_id is not None
+
+    async def find(self, scope: Doc | None, filters: Doc, offset: int, limit: int) -> tuple[int, list[Case]]:
+        query = {**(scope or {}), **filters}
+        total = await self.cases.count_documents(query)
+        found = self.cases.find(query, {"state": 1, "version": 1}).sort("opened_at", DESCENDING)
+        docs = [d async for d in found.skip(offset).limit(limit)]
+        return total, [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs]
+
+    async def history(self, group_id: UUID) -> list[AuditEntry]:
+        doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 1})
+        return [AuditEntry.model_validate(h) for h in (doc or {}).get("history", [])]
+
+
+def opened_between(start: datetime | None, end: datetime | None) -> Doc:
+    bounds = {k: v for k, v in (("$gte", start), ("$lt", end)) if v is not None}
+    return {"opened_at": bounds} if bounds else {}
