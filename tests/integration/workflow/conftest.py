@@ -19,8 +19,9 @@ Client = Callable[[Role, str], httpx.AsyncClient]
 
 @pytest.fixture
 def workflow_settings(unique: str, tmp_path: Path) -> WorkflowSettings:
-    return WorkflowSettings(MONGO_DATABASE=f"wf_{unique}", CONSUMER_GROUP=f"wf-{unique}",
-                            JWT_LOCAL_KEY_DIR=tmp_path / "jwt")
+    return WorkflowSettings(
+        MONGO_DATABASE=f"wf_{unique}", CONSUMER_GROUP=f"wf-{unique}", JWT_LOCAL_KEY_DIR=tmp_path / "jwt"
+    )
 
 
 @pytest.fixture
@@ -44,8 +45,11 @@ async def as_party(app: FastAPI, workflow_settings: WorkflowSettings) -> AsyncIt
 
     def make(role: Role, organisation: str) -> httpx.AsyncClient:
         token = mint_token(private, role, organisation)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://workflow",
-                                   headers={"Authorization": f"Bearer {token}"})
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://workflow",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         clients.append(client)
         return client
 

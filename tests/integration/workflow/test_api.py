@@ -31,7 +31,10 @@ def member_url(group: str, b: MemberBrief, what: str) -> str:
 async def test_same_district_path_through_the_api_with_history(cases: Cases, as_party: Client) -> None:
     a, b = brief(1), brief(2)
     group = await opened(cases, a, b)
-    school_a, school_b = as_party(Role.SCHOOL_REGISTRAR, a.school_code), as_party(Role.SCHOOL_REGISTRAR, b.school_code)
+    school_a, school_b = (
+        as_party(Role.SCHOOL_REGISTRAR, a.school_code),
+        as_party(Role.SCHOOL_REGISTRAR, b.school_code),
+    )
     bureau = as_party(Role.BUREAU_REGISTRAR, a.district_code)
     assert (await school_a.post(member_url(group, a, "actions"), json=ATTEST)).status_code == 200
     assert (await school_b.post(member_url(group, b, "actions"), json=ATTEST)).status_code == 200
@@ -71,25 +74,40 @@ async def test_errors_are_problem_documents(cases: Cases, as_party: Client) -> N
 
 
 async def test_two_bureaus_approving_at_the_same_moment_leave_one_consistent_group(
-        cases: Cases, as_party: Client) -> None:
+    cases: Cases, as_party: Client
+) -> None:
     a, b = brief(1, "110105"), brief(2, "110108")
     group = await opened(cases, a, b)
     for m in (a, b):
-        await as_party(Role.SCHOOL_REGISTRAR, m.school_code).post(member_url(group, m, "actions"), json=ATTEST)
-    answers = await asyncio.gather(*(
-        as_party(Role.BUREAU_REGISTRAR, m.district_code).post(member_url(group, m, "review"),
-                                                              json={"decision": "approved"}) for m in (a, b)))
+        await as_party(Role.SCHOOL_REGISTRAR, m.school_code).post(
+            member_url(group, m, "actions"), json=ATTEST
+        )
+    answers = await asyncio.gather(
+        *(
+            as_party(Role.BUREAU_REGISTRAR, m.district_code).post(
+                member_url(group, m, "review"), json={"decision": "approved"}
+            )
+            for m in (a, b)
+        )
+    )
     assert [r.status_code for r in answers] == [200, 200]
     case = (await as_party(Role.OPERATOR, "000000").get(f"/v1/cases/{group}")).json()
     assert (case["arbitration_status"], case["arbiter_code"]) == ("pending", "110100")
-    double_click = await asyncio.gather(*(
-        as_party(Role.ARBITER, "110100").post(f"/v1/cases/{group}/arbitration",
-                                              json={"approved_registry_number": a.registry_number,
-                                                    "reason": "registered first"}) for _ in range(2)))
+    double_click = await asyncio.gather(
+        *(
+            as_party(Role.ARBITER, "110100").post(
+                f"/v1/cases/{group}/arbitration",
+                json={"approved_registry_number": a.registry_number, "reason": "registered first"},
+            )
+            for _ in range(2)
+        )
+    )
     assert sorted(r.status_code for r in double_click) == [200, 409]
 
 
-async def test_members_in_other_provinces_show_only_province_and_school(cases: Cases, as_party: Client) -> None:
+async def test_members_in_other_provinces_show_only_province_and_school(
+    cases: Cases, as_party: Client
+) -> None:
     a, b = brief(1, "110105"), brief(2, "440103")
     group = await opened(cases, a, b)
     view = (await as_party(Role.SCHOOL_REGISTRAR, a.school_code).get(f"/v1/cases/{group}")).json()

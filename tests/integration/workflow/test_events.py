@@ -1,0 +1,103 @@
+"""Dedup's problem events in through the broker; case events out on each province's topic."""
+
+import asyncio
+import json
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+from xueji_contracts.enums import ProblemType, Role
+from xueji_contracts.problems import ProblemDetected
+from xueji_contracts.topics import DEDUP_COMMANDS, PROBLEMS, case_topic
+
+from services.workflow.cases import Cases
+from services.workflow.settings import WorkflowSettings
+
+from ...unit.workflow.factories import EVIDENCE, brief
+from .conftest import Client
+
+pytestmark = pytest.mark.integration
+
+
+async def events_on(
+    settings: WorkflowSettings, topic: str, group: UUID, until: Any, within: float = 30
+) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP,
+        group_id=f"watch-{uuid4()}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    seen: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(within):
+            while not until(seen):
+                batch = await consumer.getmany(timeout_ms=300)
+                decoded = [json.loads(m.value) for records in batch.values() for m in records]
+                seen += [e for e in decoded if e.get("group_id") == str(group)]
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def until_stored(cases: Cases, group: UUID) -> None:
+    async with asyncio.timeout(30):
+        for _ in range(150):  # polling the database: the case is written by the subscriber
+            if await cases.store.load(group) is not None:
+                return
+            await asyncio.sleep(0.2)
+
+
+async def test_a_problem_event_opens_a_case_announced_to_each_province_and_commands_reach_dedup(
+    app: FastAPI, cases: Cases, as_party: Client, workflow_settings: WorkflowSettings
+) -> None:
+    a, b = brief(1, "110105"), brief(2, "440103")
+    detected = ProblemDetected(
+        producer="dedup", group_id=uuid4(), problem_type=ProblemType.DUPLICATE_ID, members=(a, b)
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=workflow_settings.KAFKA_BOOTSTRAP)
+    await producer.start()
+    try:
+        for _ in range(2):  # a redelivered event opens nothing twice
+            await producer.send_and_wait(
+                PROBLEMS, detected.model_dump_json().encode(), key=str(detected.group_id).encode()
+            )
+    finally:
+        await producer.stop()
+
+    await until_stored(cases, detected.group_id)
+    school = as_party(Role.SCHOOL_REGISTRAR, a.school_code)
+    url = f"/v1/cases/{detected.group_id}/members/{a.registry_number}"
+    await school.post(
+        f"{url}/actions",
+        json={
+            "action": "amend",
+            "evidence_ids": [str(EVIDENCE[0])],
+            "amendment": {"id_number": "11010520120101123X", "name": "张三"},
+        },
+    )
+    approved = await as_party(Role.BUREAU_REGISTRAR, a.district_code).post(
+        f"{url}/review", json={"decision": "approved"}
+    )
+    assert approved.status_code == 200
+
+    beijing = await events_on(
+        workflow_settings, case_topic("110000"), detected.group_id, lambda s: len(s) >= 3
+    )
+    guangdong = await events_on(
+        workflow_settings, case_topic("440000"), detected.group_id, lambda s: len(s) >= 3
+    )
+    commands = await events_on(workflow_settings, DEDUP_COMMANDS, detected.group_id, lambda s: len(s) >= 2)
+    kinds = [e["event_type"] for e in beijing]
+    assert kinds[:3] == ["case.group_opened", "case.action_submitted", "case.reviewed"]
+    assert [e["event_id"] for e in beijing] == [e["event_id"] for e in guangdong]
+    assert kinds.count("case.group_opened") == 1
+    assert {c["event_type"] for c in commands} == {"command.apply_amendment", "command.mark_formal"}
+    amendment = next(c for c in commands if c["event_type"] == "command.apply_amendment")
+    changed = {k: v for k, v in amendment["changes"].items() if v is not None}
+    assert changed == {"id_number": "11010520120101123X", "name": "张三"}
+    shanghai = await events_on(workflow_settings, case_topic("310000"), detected.group_id, lambda s: True, 5)
+    assert shanghai == []
