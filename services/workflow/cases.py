@@ -18,6 +18,7 @@ from services.common.outbox import OutboxRelay
 
 from .adapters.store import CaseStore, outbox_entries
 from .domain.case import Case
+from .domain.deadlines import DeadlinePolicy, fire_due_timers
 from .domain.errors import Refused
 from .domain.handling import apply_membership, open_case
 
@@ -47,6 +48,8 @@ class Cases:
                 raise CaseNotFound(str(group_id))
             case, left_behind = loaded
             decide(case, self.clock())
+            if not case.pending and not case.audit:
+                return case  # nothing happened: nothing to write
             if await self._write(case, left_behind):
                 return case
         raise Refused("concurrency.retry", "the group is changing too fast; try again")
@@ -61,6 +64,14 @@ class Cases:
             return False
         await self.relay.publish([(str(case.group_id), case.version + 1, [*left_behind, *entries])])
         return True
+
+    async def fire_deadlines(self, policy: DeadlinePolicy) -> int:
+        """Fire the reminders and escalations now due. Every replica may run this: the
+        versioned write lets one win per case, and a fired timer is remembered on the case."""
+        due = await self.store.due(self.clock())
+        for group_id in due:
+            await self.change(group_id, lambda case, now: fire_due_timers(case, policy, now))
+        return len(due)
 
     async def on_problem(self, event: ProblemDetected | MembershipChanged | ProblemCleared) -> None:
         """Dedup's problem events: open a case, or bring its members up to date."""

@@ -38,7 +38,7 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     dead_letters = DeadLetters(SERVICE)
     broker = make_broker(settings, SERVICE, dead_letters)
     mongo = make_mongo_client(settings, SERVICE)
-    store = CaseStore(mongo[settings.MONGO_DATABASE])
+    store = CaseStore(mongo[settings.MONGO_DATABASE], settings.deadline_policy)
     relay = OutboxRelay(store.cases, broker)
     cases = Cases(store, relay, settings.RULE_SET)
     register_handlers(broker, settings, cases)
@@ -51,13 +51,21 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
                 log.exception("outbox sweep failed")
             await asyncio.sleep(settings.OUTBOX_SWEEP_SECONDS)
 
+    async def fire_deadlines() -> None:
+        while True:
+            try:
+                await cases.fire_deadlines(settings.deadline_policy)
+            except Exception:
+                log.exception("deadline scan failed")
+            await asyncio.sleep(settings.DEADLINE_SCAN_SECONDS)
+
     app = build_app(
         title="xueji workflow",
         description="Cases of problem groups: handling, review, arbitration.",
         broker=broker,
         mongo=mongo,
         on_start=[store.ensure_indexes],
-        background=[sweep_outbox],
+        background=[sweep_outbox, fire_deadlines],
     )
     app.state.token_verifier = token_verifier(settings)
     app.state.cases = cases

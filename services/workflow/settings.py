@@ -6,6 +6,8 @@ from xueji_contracts.enums import RuleSet
 
 from services.common.settings import ServiceSettings
 
+from .domain.deadlines import DeadlinePolicy
+
 
 class WorkflowSettings(ServiceSettings):
     HTTP_PORT: int = 8002
@@ -15,3 +17,17 @@ class WorkflowSettings(ServiceSettings):
     JWT_LOCAL_KEY_DIR: Path = Path(".local/dev-jwt")  # development only: the local signing pair
     OUTBOX_SWEEP_SECONDS: float = 10.0
     PAGE_SIZE_MAX: int = 200
+    SCHOOL_HANDLING_DAYS: int = 15
+    BUREAU_REVIEW_DAYS: int = 7
+    ARBITRATION_DAYS: int = 15
+    REMINDER_DAYS_BEFORE: int = 2
+    DEADLINE_SCAN_SECONDS: float = 60.0
+
+    @property
+    def deadline_policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(
+            self.SCHOOL_HANDLING_DAYS,
+            self.BUREAU_REVIEW_DAYS,
+            self.ARBITRATION_DAYS,
+            self.REMINDER_DAYS_BEFORE,
+        )

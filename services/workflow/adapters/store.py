@@ -20,6 +20,7 @@ from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
 from services.common.outbox import Entry, entry, push
 
 from ..domain.case import AuditEntry, Case, Stage
+from ..domain.deadlines import DeadlinePolicy, next_fire_at
 
 Doc = dict[str, Any]
 COMMANDS = (ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
@@ -38,7 +39,7 @@ def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
     return entries
 
 
-def query_fields(case: Case) -> Doc:
+def query_fields(case: Case, policy: DeadlinePolicy) -> Doc:
     members = case.members.values()
     return {
         "school_codes": sorted({m.brief.school_code for m in members}),
@@ -49,17 +50,20 @@ def query_fields(case: Case) -> Doc:
         "problem_type": case.problem_type.value,
         "closed": case.closed,
         "opened_at": case.opened_at,
+        "next_timer_at": next_fire_at(case, policy),
     }
 
 
 class CaseStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], policy: DeadlinePolicy) -> None:
         self.cases = db["workflow_cases"]
+        self.policy = policy
 
     async def ensure_indexes(self) -> None:
         for field in ("school_codes", "district_codes", "reviews_due", "arbiter_code"):
             await self.cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
         await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
+        await self.cases.create_index([("next_timer_at", ASCENDING)], sparse=True)
 
     async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
         doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 0})
@@ -70,7 +74,10 @@ class CaseStore:
     async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
         """Write the case at the version it was read; False when someone else wrote first."""
         state = case.model_dump(mode="json", exclude={"version"})
-        update = push({"$set": {"state": state, **query_fields(case), "version": case.version + 1}}, entries)
+        update = push(
+            {"$set": {"state": state, **query_fields(case, self.policy), "version": case.version + 1}},
+            entries,
+        )
         if audit:
             update.setdefault("$push", {})["history"] = {"$each": [a.model_dump(mode="json") for a in audit]}
         try:
@@ -87,6 +94,11 @@ class CaseStore:
         found = self.cases.find(query, {"state": 1, "version": 1}).sort("opened_at", DESCENDING)
         docs = [d async for d in found.skip(offset).limit(limit)]
         return total, [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs]
+
+    async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
+        """Groups with a deadline timer to fire by ``now``."""
+        found = self.cases.find({"next_timer_at": {"$lte": now}}, {"_id": 1}).limit(limit)
+        return [UUID(d["_id"]) async for d in found]
 
     async def history(self, group_id: UUID) -> list[AuditEntry]:
         doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 1})

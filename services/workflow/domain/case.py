@@ -89,6 +89,8 @@ class Case(BaseModel):
     arbitration: ArbitrationStatus = ArbitrationStatus.NOT_NEEDED
     arbiter_code: str | None = None
     arbitration_decided: bool = False
+    arbitration_since: datetime | None = None
+    fired: list[str] = Field(default=[], description="Deadline reminders and escalations already sent.")
     closed: bool = False
     finished_provinces: list[str] = []
     linked_group_id: UUID | None = None

@@ -160,7 +160,7 @@ def review(
             actor=_actor(actor),
         )
     )
-    case.record(now, actor, f"reviewed_{decision.value}", member, reason=reason, before=member.stage)
+    before = member.stage
     if decision is ReviewDecision.REJECTED:
         member.rejected_reason = reason
         member.move(Stage.TO_HANDLE, now)
@@ -172,6 +172,7 @@ def review(
         case.command_formal(rn)
     else:
         _delete(case, member, now)
+    case.record(now, actor, f"reviewed_{decision.value}", member, reason=reason, before=before)
     settle(case, now)
 
 

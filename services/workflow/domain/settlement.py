@@ -49,7 +49,7 @@ def settle(case: Case, now: datetime) -> None:
         return
     status = arbitration_status(case)
     if status is not case.arbitration:
-        case.arbitration = status
+        case.arbitration, case.arbitration_since = status, now
         if status is ArbitrationStatus.PENDING:
             case.arbiter_code = lowest_common_superior(case.arbitration_districts())
         case.emit(

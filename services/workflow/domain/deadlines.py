@@ -1,0 +1,111 @@
+"""Deadlines (issue: configurable days per stage; a reminder before, an escalation after).
+
+Timers are derived from the case's state, never stored apart from it: each waiting member
+(and a pending arbitration) has a due time counted from when it entered its stage. A fired
+reminder or escalation is remembered on the case under a key that includes the due time,
+so a timer fires once per due time, and a stage entered again starts a new one.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from xueji_contracts import cases as ev
+from xueji_contracts.enums import ArbitrationStatus, DeadlineStage
+
+from .case import Case, Stage
+from .divisions import NATIONAL, city_of, province_of
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    school_handling_days: int = 15
+    bureau_review_days: int = 7
+    arbitration_days: int = 15
+    reminder_days_before: int = 2
+
+
+@dataclass(frozen=True)
+class Timer:
+    stage: DeadlineStage
+    party_code: str
+    due_at: datetime
+    registry_number: str | None = None
+
+    def key(self, kind: str) -> str:
+        return f"{kind}:{self.stage.value}:{self.registry_number or '-'}:{self.due_at.isoformat()}"
+
+
+def superior_of(code: str) -> str:
+    """Who hears of a missed deadline: a school's district, a district's city, and so on up."""
+    if len(code) > 6:
+        return code[:6]
+    if code == NATIONAL or code == province_of(code):
+        return NATIONAL
+    return province_of(code) if code == city_of(code) else city_of(code)
+
+
+def timers(case: Case, policy: DeadlinePolicy) -> list[Timer]:
+    if case.closed:
+        return []
+    days = timedelta(days=1)
+    found = []
+    for m in case.members.values():
+        if m.since is None:
+            continue
+        if m.stage in (Stage.TO_HANDLE, Stage.AWAITING_LEADER):
+            found.append(
+                Timer(
+                    DeadlineStage.SCHOOL_HANDLING,
+                    m.brief.school_code,
+                    m.since + policy.school_handling_days * days,
+                    m.rn,
+                )
+            )
+        elif m.stage is Stage.AWAITING_REVIEW:
+            found.append(
+                Timer(
+                    DeadlineStage.BUREAU_REVIEW,
+                    m.brief.district_code,
+                    m.since + policy.bureau_review_days * days,
+                    m.rn,
+                )
+            )
+    if case.arbitration is ArbitrationStatus.PENDING and case.arbiter_code and case.arbitration_since:
+        found.append(
+            Timer(
+                DeadlineStage.ARBITRATION,
+                case.arbiter_code,
+                case.arbitration_since + policy.arbitration_days * days,
+            )
+        )
+    return found
+
+
+def next_fire_at(case: Case, policy: DeadlinePolicy) -> datetime | None:
+    """When a timer of the case next fires (for the scanner's index); None: nothing to fire."""
+    before = timedelta(days=policy.reminder_days_before)
+    moments = [
+        t.due_at - before if t.key("reminder") not in case.fired else t.due_at
+        for t in timers(case, policy)
+        if t.key("escalated") not in case.fired
+    ]
+    return min(moments, default=None)
+
+
+def fire_due_timers(case: Case, policy: DeadlinePolicy, now: datetime) -> None:
+    before = timedelta(days=policy.reminder_days_before)
+    for timer in timers(case, policy):
+        fields = {
+            **case.case_fields(),
+            "stage": timer.stage,
+            "due_at": timer.due_at,
+            "party_code": timer.party_code,
+        }
+        if now >= timer.due_at - before and timer.key("reminder") not in case.fired:
+            case.fired.append(timer.key("reminder"))
+            case.emit(ev.DeadlineReminder(**fields))
+            case.record(now, None, f"deadline_reminder_{timer.stage.value}", reason=timer.party_code)
+        if now >= timer.due_at and timer.key("escalated") not in case.fired:
+            case.fired.append(timer.key("escalated"))
+            case.emit(ev.DeadlineEscalated(**fields, escalated_to=superior_of(timer.party_code)))
+            case.record(now, None, f"deadline_escalated_{timer.stage.value}", reason=timer.party_code)
