@@ -93,6 +93,21 @@ def contracts_check() -> None:
     raise typer.Exit(spec.main(["check"]))
 
 
+@app.command("openapi")
+def openapi(check: Annotated[bool, typer.Option(help="Only fail when a committed document drifted.")] = False,
+            ) -> None:
+    """Write (or check) the services' OpenAPI documents under docs/openapi."""
+    from . import openapi as documents
+
+    if check:
+        drifted = documents.drifted()
+        for path in drifted:
+            typer.echo(f"drifted: {path.relative_to(documents.REPO)} (run: xueji openapi)", err=True)
+        raise typer.Exit(1 if drifted else 0)
+    for path in documents.write():
+        typer.echo(f"wrote {path.relative_to(documents.REPO)}")
+
+
 @app.command("import")
 def import_registrations(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSON Lines (UTF-8).")],
