@@ -15,7 +15,8 @@ def documents() -> dict[Path, str]:
 
     with tempfile.TemporaryDirectory() as keys:
         workflow = workflow_app(WorkflowSettings(ENVIRONMENT="test", JWT_LOCAL_KEY_DIR=Path(keys)))
-    return {OPENAPI_DIR / "workflow.json": json.dumps(workflow.openapi(), indent=2, ensure_ascii=False) + "\n"}
+    text = json.dumps(workflow.openapi(), indent=2, ensure_ascii=False) + "\n"
+    return {OPENAPI_DIR / "workflow.json": text}
 
 
 def drifted() -> list[Path]:
