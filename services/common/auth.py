@@ -17,6 +17,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 from xueji_contracts.enums import Role
 
+from .settings import ServiceSettings
+
 ALGORITHM = "RS256"
 ISSUER = "xueji"
 AUDIENCE = "xueji"
@@ -76,6 +78,15 @@ class TokenVerifier:
             except (jwt.PyJWTError, KeyError, ValueError) as error:
                 last = error
         raise AuthenticationError(str(last))
+
+
+def verifier_from_settings(settings: ServiceSettings) -> TokenVerifier:
+    """Configured public keys; the local development pair only in development."""
+    if settings.JWT_PUBLIC_KEY_FILES:
+        return TokenVerifier([path.read_bytes() for path in settings.JWT_PUBLIC_KEY_FILES])
+    if not settings.is_development:
+        raise ValueError("XUEJI_JWT_PUBLIC_KEY_FILES must name the identity provider's public keys")
+    return TokenVerifier([local_key_pair(settings.JWT_LOCAL_KEY_DIR)[1]])
 
 
 _bearer = HTTPBearer(auto_error=False)

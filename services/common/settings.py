@@ -5,6 +5,7 @@ are ``SecretStr``. Outside ``local`` and ``test`` a secret left at its developme
 default is refused, so a forgotten variable fails at start-up instead of in production.
 """
 
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import SecretStr, computed_field, model_validator
@@ -32,6 +33,9 @@ class ServiceSettings(BaseSettings):
 
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = 8000
+
+    JWT_PUBLIC_KEY_FILES: tuple[Path, ...] = ()  # production: the identity provider's public keys
+    JWT_LOCAL_KEY_DIR: Path = Path(".local/dev-jwt")  # development only: the local signing pair
 
     @computed_field  # type: ignore[prop-decorator]
     @property

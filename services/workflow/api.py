@@ -57,7 +57,7 @@ class CaseView(BaseModel):
 
 
 class Page(BaseModel):
-    total: int
+    has_more: bool = Field(description="Whether a next page exists.")
     page: int
     page_size: int
     items: list[CaseView]
@@ -134,10 +134,12 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
 
     async def listing(principal: Principal, filters: dict[str, Any], page: int, page_size: int) -> Page:
         actor = actor_of(principal)
-        total, found = await cases.store.find(
+        has_more, found = await cases.store.find(
             visible_scope(actor), filters, (page - 1) * page_size, page_size
         )
-        return Page(total=total, page=page, page_size=page_size, items=[case_view(c, actor) for c in found])
+        return Page(
+            has_more=has_more, page=page, page_size=page_size, items=[case_view(c, actor) for c in found]
+        )
 
     Pg = Annotated[int, Query(ge=1)]
     Size = Annotated[int, Query(ge=1, le=page_size_max)]

@@ -6,7 +6,7 @@ import logging
 import uvicorn
 from fastapi import FastAPI
 
-from services.common.auth import TokenVerifier, local_key_pair
+from services.common.auth import verifier_from_settings
 from services.common.deadletter import DeadLetters
 from services.common.kafka import make_broker
 from services.common.logs import configure_logging
@@ -23,14 +23,6 @@ from .settings import WorkflowSettings
 
 SERVICE = "xueji-workflow"
 log = logging.getLogger(__name__)
-
-
-def token_verifier(settings: WorkflowSettings) -> TokenVerifier:
-    if settings.JWT_PUBLIC_KEY_FILES:
-        return TokenVerifier([path.read_bytes() for path in settings.JWT_PUBLIC_KEY_FILES])
-    if not settings.is_development:
-        raise ValueError("XUEJI_JWT_PUBLIC_KEY_FILES must name the identity provider's public keys")
-    return TokenVerifier([local_key_pair(settings.JWT_LOCAL_KEY_DIR)[1]])
 
 
 def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
@@ -67,7 +59,7 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
         on_start=[store.ensure_indexes],
         background=[sweep_outbox, fire_deadlines],
     )
-    app.state.token_verifier = token_verifier(settings)
+    app.state.token_verifier = verifier_from_settings(settings)
     app.state.cases = cases
     install_problem_handlers(app)
     api.install(app, cases, settings.PAGE_SIZE_MAX)

@@ -1,7 +1,5 @@
 """Settings of the workflow service (``XUEJI_`` environment variables)."""
 
-from pathlib import Path
-
 from xueji_contracts.enums import RuleSet
 
 from services.common.settings import ServiceSettings
@@ -13,8 +11,6 @@ class WorkflowSettings(ServiceSettings):
     HTTP_PORT: int = 8002
     CONSUMER_GROUP: str = "xueji-workflow"
     RULE_SET: RuleSet = RuleSet.R2017  # the set new groups open under (DOMAIN §7)
-    JWT_PUBLIC_KEY_FILES: tuple[Path, ...] = ()  # production: the identity provider's keys
-    JWT_LOCAL_KEY_DIR: Path = Path(".local/dev-jwt")  # development only: the local signing pair
     OUTBOX_SWEEP_SECONDS: float = 10.0
     PAGE_SIZE_MAX: int = 200
     SCHOOL_HANDLING_DAYS: int = 15

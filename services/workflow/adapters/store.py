@@ -88,12 +88,13 @@ class CaseStore:
             return False
         return result.matched_count == 1 or result.upserted_id is not None
 
-    async def find(self, scope: Doc | None, filters: Doc, offset: int, limit: int) -> tuple[int, list[Case]]:
+    async def find(self, scope: Doc | None, filters: Doc, offset: int, limit: int) -> tuple[bool, list[Case]]:
+        """A page of cases, newest first, and whether more follow (no count: it scans)."""
         query = {**(scope or {}), **filters}
-        total = await self.cases.count_documents(query)
         found = self.cases.find(query, {"state": 1, "version": 1}).sort("opened_at", DESCENDING)
-        docs = [d async for d in found.skip(offset).limit(limit)]
-        return total, [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs]
+        docs = [d async for d in found.skip(offset).limit(limit + 1)]
+        cases = [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs[:limit]]
+        return len(docs) > limit, cases
 
     async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
         """Groups with a deadline timer to fire by ``now``."""
