@@ -20,7 +20,8 @@ Loop = Callable[[], Coroutine[Any, Any, None]]
 def build_app(*, title: str, description: str, broker: KafkaBroker,
               mongo: AsyncMongoClient[dict[str, Any]], routers: Sequence[APIRouter] = (),
               on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = (),
-              background: Sequence[Loop] = ()) -> FastAPI:
+              background: Sequence[Loop] = (),
+              readiness: dict[str, Callable[[], Awaitable[bool]]] | None = None) -> FastAPI:
     """Start hooks run before the broker consumes; background loops run while it does."""
 
     @asynccontextmanager
@@ -50,7 +51,7 @@ def build_app(*, title: str, description: str, broker: KafkaBroker,
         return True
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
-    app.include_router(health_router({"kafka": kafka_ready, "mongodb": mongo_ready}))
+    app.include_router(health_router({"kafka": kafka_ready, "mongodb": mongo_ready, **(readiness or {})}))
     for router in routers:
         app.include_router(router)
     return app

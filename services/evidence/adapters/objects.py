@@ -1,0 +1,84 @@
+"""The object store (MinIO's S3 API). The minio SDK blocks: every call runs in a thread."""
+
+import asyncio
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from minio import Minio
+from minio.commonconfig import ENABLED
+from minio.error import S3Error
+from minio.versioningconfig import VersioningConfig
+from urllib3.exceptions import HTTPError
+
+T = TypeVar("T")
+
+
+class StoreUnavailable(Exception):
+    """The object store did not answer; nothing was stored."""
+
+
+class ObjectStore:
+    def __init__(self, client: Minio) -> None:
+        self.client = client
+        self._ready: set[str] = set()
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except (HTTPError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def ensure_bucket(self, bucket: str) -> None:
+        """A bucket per province, versioned so nothing is ever overwritten."""
+        if bucket in self._ready:
+            return
+        if not await self._call(self.client.bucket_exists, bucket):
+            try:
+                await self._call(self.client.make_bucket, bucket)
+            except S3Error as error:
+                if error.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+        await self._call(self.client.set_bucket_versioning, bucket, VersioningConfig(ENABLED))
+        self._ready.add(bucket)
+
+    async def exists(self, bucket: str, key: str) -> bool:
+        try:
+            await self._call(self.client.stat_object, bucket, key)
+        except S3Error as error:
+            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return False
+            raise
+        return True
+
+    async def put(
+        self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+    ) -> None:
+        await self._call(
+            self.client.put_object,
+            bucket,
+            key,
+            io.BytesIO(data),
+            len(data),
+            content_type=content_type,
+            metadata=metadata,
+        )
+
+    async def link(self, bucket: str, key: str, seconds: int) -> str:
+        url: str = await self._call(
+            self.client.presigned_get_object, bucket, key, expires=timedelta(seconds=seconds)
+        )
+        return url
+
+    async def count(self, bucket: str) -> int:
+        if not await self._call(self.client.bucket_exists, bucket):
+            return 0
+        objects = await self._call(
+            lambda: list(self.client.list_objects(bucket, recursive=True, include_version=True))
+        )
+        return len(objects)
+
+    async def ping(self) -> bool:
+        await self._call(self.client.list_buckets)
+        return True

@@ -1,0 +1,28 @@
+"""Settings of the evidence service (``XUEJI_`` environment variables)."""
+
+from pydantic import Field, SecretStr
+
+from services.common.settings import ServiceSettings
+
+from .domain.files import DEFAULT_TYPES, MAX_BYTES
+
+
+class EvidenceSettings(ServiceSettings):
+    HTTP_PORT: int = 8003
+    CONSUMER_GROUP: str = "xueji-evidence"
+    S3_ENDPOINT: str = "127.0.0.1:9000"
+    S3_ACCESS_KEY: str = "xueji-local"
+    S3_SECRET_KEY: SecretStr = SecretStr("xueji-local-secret")
+    S3_SECURE: bool = False
+    S3_REGION: str = "us-east-1"
+    BUCKET_PREFIX: str = "xueji-evidence"
+    MAX_FILE_BYTES: int = MAX_BYTES
+    MAX_FILES_PER_UPLOAD: int = 10
+    ALLOWED_TYPES: tuple[str, ...] = DEFAULT_TYPES
+    # [decided] content rules per province, e.g. {"440000": ["jpg"]}; others use ALLOWED_TYPES
+    PROVINCE_TYPES: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    LINK_SECONDS: int = 300
+    OUTBOX_SWEEP_SECONDS: float = 10.0
+
+    def allowed_types(self, province_code: str) -> tuple[str, ...]:
+        return self.PROVINCE_TYPES.get(province_code, self.ALLOWED_TYPES)

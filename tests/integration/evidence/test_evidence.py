@@ -1,0 +1,203 @@
+"""The evidence service on the real local S3 server, database and broker."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from xueji_contracts.enums import Role
+
+from services.common.auth import local_key_pair, mint_token
+from services.evidence import main
+from services.evidence.settings import EvidenceSettings
+
+from ...unit.evidence.samples import EXE, JPEG, OLE2
+
+pytestmark = pytest.mark.integration
+GROUP = uuid4()
+RN, OTHER_RN = "L11010520120101" + "0001", "L44010320120101" + "0002"
+SCHOOL, OTHER_SCHOOL = "1101050001", "4401030002"
+
+
+@pytest.fixture
+def evidence_settings(unique: str, tmp_path: Path) -> EvidenceSettings:
+    return EvidenceSettings(
+        MONGO_DATABASE=f"ev_{unique}",
+        CONSUMER_GROUP=f"ev-{unique}",
+        BUCKET_PREFIX=f"ev-{unique}",
+        JWT_LOCAL_KEY_DIR=tmp_path / "jwt",
+    )
+
+
+@pytest.fixture
+async def app(evidence_settings: EvidenceSettings) -> AsyncIterator[FastAPI]:
+    application = main.create_app(evidence_settings)
+    async with application.router.lifespan_context(application):
+        await application.state.records.learn_members(
+            GROUP,
+            {
+                RN: {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"},
+                OTHER_RN: {"school_code": OTHER_SCHOOL, "district_code": "440103", "province_code": "440000"},
+            },
+        )
+        await application.state.records.learn_arbiter(GROUP, "000000")
+        yield application
+
+
+@pytest.fixture
+def client(app: FastAPI, evidence_settings: EvidenceSettings) -> Any:
+    private, _ = local_key_pair(evidence_settings.JWT_LOCAL_KEY_DIR)
+    made: list[httpx.AsyncClient] = []
+
+    def make(role: Role = Role.SCHOOL_REGISTRAR, org: str = SCHOOL) -> httpx.AsyncClient:
+        c = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://evidence",
+            headers={"Authorization": f"Bearer {mint_token(private, role, org)}"},
+        )
+        made.append(c)
+        return c
+
+    return make
+
+
+async def objects(app: FastAPI, province: str = "110000") -> int:
+    count: int = await app.state.objects.count(f"{app.state.prefix}-{province}")
+    return count
+
+
+def upload(c: httpx.AsyncClient, *files: tuple[str, bytes], rn: str = RN) -> Any:
+    return c.post(
+        "/v1/evidence",
+        params={"group_id": str(GROUP), "registry_number": rn},
+        files=[("files", (name, content)) for name, content in files],
+    )
+
+
+@pytest.fixture(autouse=True)
+def prefix(app: FastAPI, evidence_settings: EvidenceSettings) -> None:
+    app.state.prefix = evidence_settings.BUCKET_PREFIX
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "rule"),
+    [
+        ("report.pdf", b"%PDF-1.7", 422, "file.type_allowed"),
+        ("photo.jpg", EXE, 422, "file.content_matches_type"),
+        ("big.jpg", JPEG[:3] + b"\x00" * (2 * 1024 * 1024 - 2), 413, "file.max_size"),
+        ("empty.jpg", b"", 422, "file.not_empty"),
+    ],
+)
+async def test_a_bad_file_is_refused_by_rule_and_nothing_is_stored(
+    app: FastAPI, client: Any, name: str, content: bytes, status: int, rule: str
+) -> None:
+    response = await upload(client(), ("good.jpg", JPEG), (name, content))
+    assert response.status_code == status
+    assert response.json()["rule"] == rule and name in response.json()["detail"]
+    assert await objects(app) == 0
+
+
+async def test_an_oversized_upload_is_refused_without_reading_it_all(app: FastAPI, client: Any) -> None:
+    boundary = "xuejiboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="huge.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n"
+    ).encode() + JPEG[:3]
+    sent = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield head
+        for _ in range(200):  # 200 × 64 KiB = 12.5 MiB offered
+            sent += 65536
+            yield b"\x00" * 65536
+
+    c: httpx.AsyncClient = client()
+    response = await c.post(
+        "/v1/evidence",
+        params={"group_id": str(GROUP), "registry_number": RN},
+        content=body(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 413
+    assert sent <= 2 * 1024 * 1024 + 2 * 65536  # stopped at the limit, not at the end
+    assert await objects(app) == 0
+
+
+async def test_a_valid_file_is_stored_once_and_readable_only_by_the_parties(
+    app: FastAPI, client: Any
+) -> None:
+    first = await upload(client(), ("证明.jpg", JPEG), ("letter.doc", OLE2))
+    assert first.status_code == 200, first.text
+    again = await upload(client(), ("same-again.jpg", JPEG))
+    assert again.json()[0]["evidence_id"] == first.json()[0]["evidence_id"] and not again.json()[0]["new"]
+    assert await objects(app) == 2
+    jpg = first.json()[0]["evidence_id"]
+    for role, org, allowed in [
+        (Role.SCHOOL_REGISTRAR, SCHOOL, True),
+        (Role.BUREAU_REGISTRAR, "110105", True),
+        (Role.ARBITER, "000000", True),
+        (Role.SCHOOL_REGISTRAR, OTHER_SCHOOL, False),
+        (Role.BUREAU_REGISTRAR, "440103", False),
+        (Role.ARBITER, "110100", False),
+    ]:
+        response = await client(role, org).post(f"/v1/evidence/{jpg}/link")
+        assert (response.status_code == 200) is allowed, (role, org, response.text)
+    link = (await client().post(f"/v1/evidence/{jpg}/link")).json()["url"]
+    async with httpx.AsyncClient() as outside:
+        assert (await outside.get(link)).content == JPEG
+        tampered = link.replace("X-Amz-Signature=", "X-Amz-Signature=0")
+        assert (await outside.get(tampered)).status_code == 403
+    audited = await app.state.records.links.count_documents({"evidence_id": jpg})
+    assert audited == 4
+
+
+async def test_a_school_uploads_only_for_its_own_member(app: FastAPI, client: Any) -> None:
+    response = await upload(client(Role.SCHOOL_REGISTRAR, OTHER_SCHOOL), ("a.jpg", JPEG))
+    assert response.status_code == 403
+    unknown = await client().post(
+        "/v1/evidence",
+        params={"group_id": str(uuid4()), "registry_number": RN},
+        files=[("files", ("a.jpg", JPEG))],
+    )
+    assert unknown.status_code == 404
+    assert await objects(app) == 0
+
+
+async def test_links_expire(app: FastAPI, client: Any, evidence_settings: EvidenceSettings) -> None:
+    stored = (await upload(client(), ("a.jpg", JPEG))).json()[0]
+    record = await app.state.records.get(UUID(stored["evidence_id"]))
+    url = await app.state.objects.link(record["bucket"], record["key"], 1)
+    await asyncio.sleep(2.5)
+    async with httpx.AsyncClient() as outside:
+        assert (await outside.get(url)).status_code == 403
+
+
+async def test_with_the_object_store_down_uploads_fail_with_503_and_nothing_is_recorded(
+    unique: str, tmp_path: Path
+) -> None:
+    settings = EvidenceSettings(
+        MONGO_DATABASE=f"ev_down_{unique}",
+        BUCKET_PREFIX=f"ev-{unique}",
+        S3_ENDPOINT="127.0.0.1:9",
+        JWT_LOCAL_KEY_DIR=tmp_path / "jwt",
+    )
+    application = main.create_app(settings)
+    application.state.objects.client._http.connection_pool_kw["retries"] = 0  # fail fast: nothing listens
+    async with application.router.lifespan_context(application):
+        await application.state.records.learn_members(
+            GROUP, {RN: {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"}}
+        )
+        private, _ = local_key_pair(settings.JWT_LOCAL_KEY_DIR)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application),
+            base_url="http://evidence",
+            headers={"Authorization": "Bearer " + mint_token(private, Role.SCHOOL_REGISTRAR, SCHOOL)},
+        ) as c:
+            response = await upload(c, ("a.jpg", JPEG))
+        assert response.status_code == 503 and response.headers["Retry-After"]
+        assert await application.state.records.evidence.count_documents({}) == 0
