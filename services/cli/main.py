@@ -93,6 +93,19 @@ def contracts_check() -> None:
     raise typer.Exit(spec.main(["check"]))
 
 
+dlq_app = typer.Typer(help="The dead-letter topic.")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("replay")
+def dlq_replay(service: Annotated[str | None, typer.Option(help="Only this service's dead letters, "
+                                                                 "e.g. xueji-notify.")] = None) -> None:
+    """Send dead letters not replayed yet back to the topics they came from."""
+    from .deadletters import replay
+
+    asyncio.run(replay(ServiceSettings(), service, typer.echo))
+
+
 @app.command("openapi")
 def openapi(check: Annotated[bool, typer.Option(help="Only fail when a committed document drifted.")] = False,
             ) -> None:

@@ -1,0 +1,84 @@
+"""Notify's MongoDB: what it knows of groups, each organisation's inbox, webhook deliveries."""
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, InsertOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from ..domain.recipients import Members, Recipient
+
+Doc = dict[str, Any]
+DUPLICATE_KEY = 11000
+
+
+class NotifyStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.groups = db["notify_groups"]
+        self.inbox = db["notify_inbox"]
+        self.deliveries = db["notify_deliveries"]
+
+    async def ensure_indexes(self) -> None:
+        await self.inbox.create_index(
+            [("organisation_code", ASCENDING), ("read", ASCENDING), ("at", DESCENDING)]
+        )
+
+    async def learn_members(self, group_id: str, members: Members) -> None:
+        await self.groups.update_one(
+            {"_id": group_id}, {"$set": {f"members.{rn}": list(m) for rn, m in members.items()}}, upsert=True
+        )
+
+    async def members(self, group_id: str) -> Members:
+        doc = await self.groups.find_one({"_id": group_id}) or {}
+        return {rn: (m[0], m[1], m[2]) for rn, m in doc.get("members", {}).items()}
+
+    async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient]) -> None:
+        """One entry per organisation and event, whichever shard or redelivery writes it first."""
+        now = datetime.now(UTC)
+        ops = [
+            InsertOne(
+                {
+                    "_id": f"{event['event_id']}:{r.organisation_code}",
+                    "organisation_code": r.organisation_code,
+                    "what": r.what,
+                    "event_type": event["event_type"],
+                    "group_id": event.get("group_id"),
+                    "event_id": event["event_id"],
+                    "at": now,
+                    "read": False,
+                }
+            )
+            for r in recipients
+        ]
+        if not ops:
+            return
+        try:
+            await self.inbox.bulk_write(ops, ordered=False)
+        except BulkWriteError as error:
+            if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
+                raise
+
+    async def list_inbox(
+        self, organisation: str, unread_only: bool, offset: int, limit: int
+    ) -> tuple[bool, list[Doc]]:
+        query: Doc = {"organisation_code": organisation, **({"read": False} if unread_only else {})}
+        found = self.inbox.find(query).sort("at", DESCENDING).skip(offset).limit(limit + 1)
+        docs = [d async for d in found]
+        return len(docs) > limit, docs[:limit]
+
+    async def mark_read(self, organisation: str, entry_id: str) -> bool:
+        result = await self.inbox.update_one(
+            {"_id": entry_id, "organisation_code": organisation}, {"$set": {"read": True}}
+        )
+        return result.matched_count == 1
+
+    async def delivered(self, endpoint: str, event_id: str) -> bool:
+        return await self.deliveries.find_one({"_id": f"{endpoint}:{event_id}"}) is not None
+
+    async def mark_delivered(self, endpoint: str, event_id: str, attempts: int) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self.deliveries.insert_one(
+                {"_id": f"{endpoint}:{event_id}", "attempts": attempts, "at": datetime.now(UTC)}
+            )

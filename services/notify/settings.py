@@ -1,0 +1,20 @@
+"""Settings of the notify service (``XUEJI_`` environment variables)."""
+
+from pydantic import Field, SecretStr
+from xueji_contracts.provinces import PROVINCES
+
+from services.common.settings import ServiceSettings
+
+
+class NotifySettings(ServiceSettings):
+    HTTP_PORT: int = 8004
+    CONSUMER_GROUP: str = "xueji-notify"
+    # The provinces this shard serves: it consumes only their case topics (all by default).
+    PROVINCE_CODES: tuple[str, ...] = tuple(PROVINCES)
+    # Province systems' webhooks: {"440000": "https://..."} and their secrets (from a Secret).
+    WEBHOOK_URLS: dict[str, str] = Field(default_factory=dict)
+    WEBHOOK_SECRETS: dict[str, SecretStr] = Field(default_factory=dict)
+    WEBHOOK_TIMEOUT_SECONDS: float = 10.0
+    WEBHOOK_ATTEMPTS: int = 6
+    WEBHOOK_BACKOFF_SECONDS: float = 1.0  # doubled after each attempt, with jitter
+    PAGE_SIZE_MAX: int = 200

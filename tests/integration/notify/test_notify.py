@@ -1,0 +1,217 @@
+"""Notify on the real local stack with a real HTTP receiver standing in for a province system."""
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from xueji_contracts import cases as ev
+from xueji_contracts.enums import ArbitrationStatus, ProblemType, Role, RuleSet
+from xueji_contracts.topics import DEAD_LETTERS, case_topic
+from xueji_contracts.webhooks import EVENT_ID, verify
+
+from services.cli.deadletters import replay
+from services.common.auth import local_key_pair, mint_token
+from services.notify import main
+from services.notify.settings import NotifySettings
+
+from ...unit.workflow.factories import brief
+
+pytestmark = pytest.mark.integration
+SECRET = b"beijing-webhook-secret"
+_N = secrets.randbelow(9000) + 1000  # schools of their own: the shared test topics hold other tests' events
+A, B = brief(_N, "110105"), brief(_N + 1, "440103")
+
+
+class Receiver:
+    """A province system: checks signatures, refuses replays, can be told to fail."""
+
+    def __init__(self) -> None:
+        self.accepted: list[str] = []
+        self.refused = 0
+        self.failing: set[str] = set()  # event ids answered with 503
+        self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+
+    async def hook(self, request: Request) -> Response:
+        body = await request.body()
+        if request.headers[EVENT_ID] in self.failing:
+            return Response(status_code=503)
+        if not verify(SECRET, dict(request.headers), body) or request.headers[EVENT_ID] in self.accepted:
+            self.refused += 1
+            return Response(status_code=409)
+        self.accepted.append(request.headers[EVENT_ID])
+        return Response(status_code=204)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    province = Receiver()
+    server = uvicorn.Server(uvicorn.Config(province.app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):  # uvicorn offers no start event: poll its flag
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    yield province, f"http://127.0.0.1:{port}/hook"
+    server.should_exit = True
+    await task
+
+
+def notify_settings(unique: str, url: str, tmp_path: Path, group_suffix: str = "") -> NotifySettings:
+    return NotifySettings(
+        MONGO_DATABASE=f"nt_{unique}",
+        CONSUMER_GROUP=f"nt-{unique}{group_suffix}",
+        PROVINCE_CODES=("110000", "440000"),
+        WEBHOOK_URLS={"110000": url},
+        WEBHOOK_SECRETS={"110000": SecretStr(SECRET.decode())},
+        WEBHOOK_ATTEMPTS=3,
+        WEBHOOK_BACKOFF_SECONDS=0.05,
+        JWT_LOCAL_KEY_DIR=tmp_path / "jwt",
+    )
+
+
+def opened_event() -> ev.GroupOpened:
+    return ev.GroupOpened(
+        producer="workflow",
+        group_id=uuid4(),
+        problem_type=ProblemType.DUPLICATE_ID,
+        province_codes=("110000", "440000"),
+        rule_set=RuleSet.R2017,
+        members=(A, B),
+        arbitration_status=ArbitrationStatus.NOT_NEEDED,
+    )
+
+
+async def publish(
+    settings: NotifySettings, event: ev.CaseEvent, provinces: tuple[str, ...], times: int = 1
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP)
+    await producer.start()
+    try:
+        for _ in range(times):
+            for province in provinces:
+                await producer.send_and_wait(
+                    case_topic(province), event.model_dump_json().encode(), key=str(event.group_id).encode()
+                )
+    finally:
+        await producer.stop()
+
+
+async def until(check: Any, within: float = 30) -> None:
+    async with asyncio.timeout(within):
+        for _ in range(int(within * 10)):
+            if await check():
+                return
+            await asyncio.sleep(0.1)
+
+
+async def running(settings: NotifySettings) -> Any:
+    app = main.create_app(settings)
+    return app, app.router.lifespan_context(app)
+
+
+def client(app: FastAPI, settings: NotifySettings, org: str) -> httpx.AsyncClient:
+    private, _ = local_key_pair(settings.JWT_LOCAL_KEY_DIR)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://notify",
+        headers={"Authorization": "Bearer " + mint_token(private, Role.SCHOOL_REGISTRAR, org)},
+    )
+
+
+async def test_an_event_reaches_the_inboxes_and_the_provinces_webhook_once(
+    unique: str, tmp_path: Path, receiver: tuple[Receiver, str]
+) -> None:
+    province, url = receiver
+    settings = notify_settings(unique, url, tmp_path)
+    event = opened_event()
+    await publish(settings, event, ("110000", "440000"), times=2)  # both province topics, and redelivered
+    app, lifespan = await running(settings)
+    async with lifespan:
+        store = app.state.store
+
+        async def both_inboxes() -> bool:
+            return bool(await store.inbox.count_documents({"event_id": str(event.event_id)}) == 2)
+
+        await until(both_inboxes)
+        await until(lambda: delivered(province, event))
+        async with (
+            client(app, settings, A.school_code) as school_a,
+            client(app, settings, "3101040001") as stranger,
+        ):
+            mine = await inbox_of(school_a, event, unread=True)
+            assert [n["event_type"] for n in mine] == ["case.group_opened"]
+            assert await inbox_of(stranger, event) == []
+            assert (await stranger.post(f"/v1/inbox/{mine[0]['id']}/read")).status_code == 404
+            assert (await school_a.post(f"/v1/inbox/{mine[0]['id']}/read")).status_code == 204
+            assert await inbox_of(school_a, event, unread=True) == []
+    # a restart that lost its offsets reads everything again: nothing is delivered twice
+    again = notify_settings(unique, url, tmp_path, group_suffix="-restarted")
+    app, lifespan = await running(again)
+    async with lifespan:
+        await asyncio.sleep(3)
+    assert province.accepted.count(str(event.event_id)) == 1 and province.refused == 0
+
+
+async def inbox_of(c: httpx.AsyncClient, event: ev.CaseEvent, **params: Any) -> list[dict[str, Any]]:
+    """The caller's notifications of this event's group (the shared test topics hold other tests' too)."""
+    items = (await c.get("/v1/inbox", params={"page_size": 200, **params})).json()["items"]
+    return [n for n in items if n["group_id"] == str(event.group_id)]
+
+
+async def delivered(province: Receiver, event: ev.CaseEvent) -> bool:
+    return str(event.event_id) in province.accepted
+
+
+async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
+    unique: str, tmp_path: Path, receiver: tuple[Receiver, str]
+) -> None:
+    province, url = receiver
+    settings = notify_settings(unique, url, tmp_path)
+    event = opened_event()
+    province.failing.add(str(event.event_id))
+    await publish(settings, event, ("110000",))
+    _app, lifespan = await running(settings)
+    async with lifespan:
+        parked = await dead_letters_of(settings, str(event.event_id))
+        assert dict(parked.headers)["x-dlq-service"] == b"xueji-notify"
+        assert b"HTTP 503" in dict(parked.headers)["x-dlq-error"]
+        province.failing.clear()
+        await replay(settings, "xueji-notify", lambda _: None, group=f"replay-{unique}")
+        await until(lambda: delivered(province, event))
+    assert province.accepted.count(str(event.event_id)) == 1
+
+
+async def dead_letters_of(settings: NotifySettings, event_id: str) -> Any:
+    consumer = AIOKafkaConsumer(
+        DEAD_LETTERS,
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP,
+        group_id=f"w-{uuid4()}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                batch = await consumer.getmany(timeout_ms=300)
+                for record in (r for records in batch.values() for r in records):
+                    if str(event_id).encode() in (record.value or b""):  # other tests park non-JSON too
+                        return record
+    finally:
+        await consumer.stop()
