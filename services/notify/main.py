@@ -1,5 +1,9 @@
 """Composition root of the notify service: ``xueji-notify``."""
 
+import asyncio
+import logging
+from datetime import UTC, datetime
+
 import httpx
 import uvicorn
 from fastapi import FastAPI, Request
@@ -14,10 +18,13 @@ from services.common.problems import install_problem_handlers, problem
 from services.common.service import build_app
 
 from . import api
+from .adapters.mail import send_digests
 from .adapters.store import NotifyStore
 from .adapters.webhooks import WebhookSender
 from .handlers import SERVICE, register_handlers
 from .settings import NotifySettings
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -29,6 +36,15 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     http = httpx.AsyncClient(timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     sender = WebhookSender(http, settings.WEBHOOK_ATTEMPTS, settings.WEBHOOK_BACKOFF_SECONDS)
     register_handlers(broker, settings, store, sender, dead_letters)
+
+    async def daily_digests() -> None:
+        while True:
+            try:
+                await send_digests(settings, store, datetime.now(UTC))
+            except Exception:
+                log.exception("digest run failed")
+            await asyncio.sleep(600)
+
     app = build_app(
         title="xueji notify",
         description="Inboxes and signed webhooks for every case event.",

@@ -18,3 +18,12 @@ class NotifySettings(ServiceSettings):
     WEBHOOK_ATTEMPTS: int = 6
     WEBHOOK_BACKOFF_SECONDS: float = 1.0  # doubled after each attempt, with jitter
     PAGE_SIZE_MAX: int = 200
+    # Daily digest e-mail, for the organisations that asked for one: {"110105": "bureau@example.cn"}
+    DIGEST_EMAILS: dict[str, str] = Field(default_factory=dict)
+    DIGEST_HOUR_UTC: int = Field(default=0, ge=0, le=23)  # 08:00 in Beijing
+    DIGEST_FROM: str = "xueji@localhost"
+    SMTP_HOST: str = "127.0.0.1"
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_STARTTLS: bool = False

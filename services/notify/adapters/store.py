@@ -19,6 +19,7 @@ class NotifyStore:
         self.groups = db["notify_groups"]
         self.inbox = db["notify_inbox"]
         self.deliveries = db["notify_deliveries"]
+        self.digests = db["notify_digests"]
 
     async def ensure_indexes(self) -> None:
         await self.inbox.create_index(
