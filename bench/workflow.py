@@ -108,6 +108,22 @@ async def until_opened(settings: WorkflowSettings, database: str, count: int) ->
         await mongo.close()
 
 
+async def cite_evidence(settings: WorkflowSettings, database: str, groups: list[Any]) -> None:
+    """What the evidence service's events would have recorded: one file per attesting member."""
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
+    docs = [
+        {
+            "_id": f"{g}:{a.registry_number}:{EVIDENCE}",
+            "group_id": g,
+            "registry_number": a.registry_number,
+            "evidence_id": EVIDENCE,
+        }
+        for g, a, _ in groups
+    ]
+    await mongo[database]["workflow_evidence"].insert_many(docs)
+    await mongo.close()
+
+
 async def run(rate: float, group_count: int) -> None:
     settings = WorkflowSettings()
     print(f"machine: {machine()}")
@@ -132,6 +148,7 @@ async def run(rate: float, group_count: int) -> None:
         print(f"2/3 opening {group_count:,} groups from problem events …", flush=True)
         groups = await open_groups(settings, group_count)
         await until_opened(settings, database, group_count)
+        await cite_evidence(settings, database, groups)
         results: list[tuple[str, int, float]] = []
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{PORT}", timeout=30, limits=httpx.Limits(max_connections=200)

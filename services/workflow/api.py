@@ -197,6 +197,7 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
         group_id: UUID, registry_number: RN, body: ActionRequest, principal: CurrentPrincipal
     ) -> CaseView:
         actor = actor_of(principal)
+        known = await cases.store.evidence_of(group_id, registry_number)
         case = await cases.change(
             group_id,
             lambda c, now: handling.submit_action(
@@ -206,6 +207,7 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
                 body.action,
                 now,
                 evidence_ids=tuple(body.evidence_ids),
+                known_evidence=known,
                 opinion=body.opinion,
                 amendment=body.amendment,
                 confirmed=body.confirm,

@@ -3,6 +3,7 @@
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from xueji_contracts import topics
+from xueji_contracts.evidence import EvidenceStored
 
 from .cases import Cases
 from .settings import WorkflowSettings
@@ -18,3 +19,13 @@ def register_handlers(broker: KafkaBroker, settings: WorkflowSettings, cases: Ca
     async def on_problem(event: topics.ProblemMessage) -> None:
         """Problem groups found by dedup: open a case, or bring its members up to date."""
         await cases.on_problem(event)
+
+    @broker.subscriber(
+        topics.EVIDENCE,
+        group_id=f"{settings.CONSUMER_GROUP}.evidence",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def on_evidence(event: EvidenceStored) -> None:
+        """Evidence stored for a member: actions may cite it."""
+        await cases.store.add_evidence(event.evidence_id, event.group_id, event.registry_number)

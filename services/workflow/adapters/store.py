@@ -57,6 +57,7 @@ def query_fields(case: Case, policy: DeadlinePolicy) -> Doc:
 class CaseStore:
     def __init__(self, db: AsyncDatabase[Doc], policy: DeadlinePolicy) -> None:
         self.cases = db["workflow_cases"]
+        self.evidence = db["workflow_evidence"]
         self.policy = policy
 
     async def ensure_indexes(self) -> None:
@@ -64,6 +65,7 @@ class CaseStore:
             await self.cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
         await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
         await self.cases.create_index([("next_timer_at", ASCENDING)], sparse=True)
+        await self.evidence.create_index([("group_id", ASCENDING), ("registry_number", ASCENDING)])
 
     async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
         doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 0})
@@ -95,6 +97,16 @@ class CaseStore:
         docs = [d async for d in found.skip(offset).limit(limit + 1)]
         cases = [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs[:limit]]
         return len(docs) > limit, cases
+
+    async def add_evidence(self, evidence_id: UUID, group_id: UUID, registry_number: str) -> None:
+        """Evidence the evidence service stored for a member (idempotent: redelivery writes the same)."""
+        doc = {"group_id": str(group_id), "registry_number": registry_number, "evidence_id": str(evidence_id)}
+        await self.evidence.update_one({"_id": f"{group_id}:{registry_number}:{evidence_id}"}, {"$set": doc},
+                                       upsert=True)
+
+    async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
+        found = self.evidence.find({"group_id": str(group_id), "registry_number": registry_number})
+        return frozenset([UUID(d["evidence_id"]) async for d in found])
 
     async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
         """Groups with a deadline timer to fire by ``now``."""

@@ -80,6 +80,7 @@ def submit_action(
     now: datetime,
     *,
     evidence_ids: tuple[UUID, ...] = (),
+    known_evidence: frozenset[UUID] = frozenset(),
     opinion: str | None = None,
     amendment: AmendedFields | None = None,
     confirmed: bool = False,
@@ -88,6 +89,8 @@ def submit_action(
     member = case.member(rn)
     require_school(actor, member, Role.SCHOOL_REGISTRAR)
     _require_open(case, member)
+    if unknown := set(evidence_ids) - known_evidence:
+        raise Invalid(f"evidence {sorted(map(str, unknown))} was not uploaded for this member")
     if action is Action.ATTEST:
         _check_attest(case, member, evidence_ids, opinion)
     elif action is Action.AMEND:

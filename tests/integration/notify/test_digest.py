@@ -41,10 +41,15 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 async def test_one_digest_per_organisation_and_day_with_its_pending_items(
-        mongo: AsyncMongoClient[dict[str, Any]], unique: str, mailbox: tuple[Mailbox, int]) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]], unique: str, mailbox: tuple[Mailbox, int]
+) -> None:
     box, port = mailbox
-    settings = NotifySettings(MONGO_DATABASE=f"dg_{unique}", SMTP_PORT=port, DIGEST_HOUR_UTC=0,
-                              DIGEST_EMAILS={"110105": "bureau@example.cn", "110108": "quiet@example.cn"})
+    settings = NotifySettings(
+        MONGO_DATABASE=f"dg_{unique}",
+        SMTP_PORT=port,
+        DIGEST_HOUR_UTC=0,
+        DIGEST_EMAILS={"110105": "bureau@example.cn", "110108": "quiet@example.cn"},
+    )
     store = NotifyStore(mongo[settings.MONGO_DATABASE])
     review = [Recipient("110105", "review the attest request")]
     for n in range(3):

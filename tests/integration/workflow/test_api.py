@@ -21,6 +21,8 @@ ATTEST = {"action": "attest", "evidence_ids": [str(EVIDENCE[0])], "opinion": "tw
 async def opened(cases: Cases, *members: MemberBrief, problem: ProblemType = ProblemType.DUPLICATE_ID) -> str:
     event = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=problem, members=members)
     assert await cases.create(open_case(event, RuleSet.R2017, NOW))
+    for member in members:  # as the evidence service's events would have told it
+        await cases.store.add_evidence(EVIDENCE[0], event.group_id, member.registry_number)
     return str(event.group_id)
 
 
@@ -63,6 +65,9 @@ async def test_errors_are_problem_documents(cases: Cases, as_party: Client) -> N
     a, b = brief(1), brief(2)
     group = await opened(cases, a, b)
     school = as_party(Role.SCHOOL_REGISTRAR, a.school_code)
+    foreign_evidence = {**ATTEST, "evidence_ids": [str(uuid4())]}
+    unknown = await school.post(member_url(group, a, "actions"), json=foreign_evidence)
+    assert unknown.status_code == 422 and "not uploaded for this member" in problem_of(unknown)["detail"]
     bad = await school.post(member_url(group, a, "actions"), json={"action": "fly"})
     assert bad.status_code == 422 and problem_of(bad)["code"] == "invalid_input"
     missing = await school.get(f"/v1/cases/{uuid4()}")

@@ -60,6 +60,7 @@ async def case_under_arbitration(cases: Cases) -> str:
             Action.ATTEST,
             NOW,
             evidence_ids=EVIDENCE,
+            known_evidence=frozenset(EVIDENCE),
             opinion="real",
         )
         review(

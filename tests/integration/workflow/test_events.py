@@ -8,7 +8,9 @@ from uuid import UUID, uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
+from xueji_contracts import topics
 from xueji_contracts.enums import ProblemType, Role
+from xueji_contracts.evidence import EvidenceStored
 from xueji_contracts.problems import ProblemDetected
 from xueji_contracts.topics import DEDUP_COMMANDS, PROBLEMS, case_topic
 
@@ -69,6 +71,19 @@ async def test_a_problem_event_opens_a_case_announced_to_each_province_and_comma
         await producer.stop()
 
     await until_stored(cases, detected.group_id)
+    stored = EvidenceStored(producer="evidence", evidence_id=EVIDENCE[0], group_id=detected.group_id,
+                            registry_number=a.registry_number, province_code="110000",
+                            uploaded_by=a.school_code, file_type="jpg", size_bytes=1000, sha256="0" * 64)
+    producer = AIOKafkaProducer(bootstrap_servers=workflow_settings.KAFKA_BOOTSTRAP)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.EVIDENCE, stored.model_dump_json().encode(),
+                                     key=str(detected.group_id).encode())
+    finally:
+        await producer.stop()
+    async with asyncio.timeout(30):
+        while not await cases.store.evidence_of(detected.group_id, a.registry_number):  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
     school = as_party(Role.SCHOOL_REGISTRAR, a.school_code)
     url = f"/v1/cases/{detected.group_id}/members/{a.registry_number}"
     await school.post(

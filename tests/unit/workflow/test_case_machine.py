@@ -71,6 +71,7 @@ class CaseMachine(RuleBasedStateMachine):
                 action,
                 NOW,
                 evidence_ids=EVIDENCE,
+                known_evidence=frozenset(EVIDENCE),
                 opinion="correct",
                 confirmed=True,
                 amendment=AmendedFields(

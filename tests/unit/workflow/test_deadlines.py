@@ -51,7 +51,14 @@ def test_a_new_stage_starts_a_new_timer_for_the_bureau() -> None:
     case = case_of(a, b)
     later = NOW + 3 * DAY
     submit_action(
-        case, registrar(a), a.registry_number, Action.ATTEST, later, evidence_ids=EVIDENCE, opinion="x"
+        case,
+        registrar(a),
+        a.registry_number,
+        Action.ATTEST,
+        later,
+        evidence_ids=EVIDENCE,
+        known_evidence=frozenset(EVIDENCE),
+        opinion="x",
     )
     case.pending.clear()
     fire_due_timers(case, POLICY, later + 5 * DAY)

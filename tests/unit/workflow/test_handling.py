@@ -37,6 +37,7 @@ def attest(case: Case, b: MemberBrief) -> None:
         Action.ATTEST,
         NOW,
         evidence_ids=EVIDENCE,
+        known_evidence=frozenset(EVIDENCE),
         opinion="two real children",
     )
 
@@ -49,6 +50,7 @@ def amend(case: Case, b: MemberBrief, number: str = "110105201201011234") -> Non
         Action.AMEND,
         NOW,
         evidence_ids=EVIDENCE,
+        known_evidence=frozenset(EVIDENCE),
         amendment=AmendedFields(id_number=number, name="张三"),
     )
 
@@ -138,7 +140,14 @@ def test_nobody_acts_outside_their_jurisdiction() -> None:
     case = case_of(a, b)
     with pytest.raises(OutsideJurisdiction):
         submit_action(
-            case, registrar(b), a.registry_number, Action.ATTEST, NOW, evidence_ids=EVIDENCE, opinion="x"
+            case,
+            registrar(b),
+            a.registry_number,
+            Action.ATTEST,
+            NOW,
+            evidence_ids=EVIDENCE,
+            known_evidence=frozenset(EVIDENCE),
+            opinion="x",
         )
     attest(case, a)
     with pytest.raises(OutsideJurisdiction):
@@ -153,7 +162,15 @@ def test_attestation_and_amendment_need_evidence_and_deletion_needs_confirmation
     with pytest.raises(Invalid):
         submit_action(case, registrar(a), a.registry_number, Action.ATTEST, NOW, opinion="x")
     with pytest.raises(Invalid):
-        submit_action(case, registrar(a), a.registry_number, Action.AMEND, NOW, evidence_ids=EVIDENCE)
+        submit_action(
+            case,
+            registrar(a),
+            a.registry_number,
+            Action.AMEND,
+            NOW,
+            evidence_ids=EVIDENCE,
+            known_evidence=frozenset(EVIDENCE),
+        )
     with pytest.raises(Invalid):
         submit_action(
             case,
@@ -162,6 +179,7 @@ def test_attestation_and_amendment_need_evidence_and_deletion_needs_confirmation
             Action.AMEND,
             NOW,
             evidence_ids=EVIDENCE,
+            known_evidence=frozenset(EVIDENCE),
             amendment=AmendedFields(id_number="110105201201011234"),
         )  # without the name
     with pytest.raises(Refused):
@@ -172,6 +190,7 @@ def test_attestation_and_amendment_need_evidence_and_deletion_needs_confirmation
             Action.AMEND,
             NOW,
             evidence_ids=EVIDENCE,
+            known_evidence=frozenset(EVIDENCE),
             amendment=AmendedFields(name="张四"),
         )  # does not change the duplicated number
     with pytest.raises(Invalid):
