@@ -1,0 +1,106 @@
+"""The rendered chart: what operations rely on, checked on every example values file."""
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from xueji_contracts.provinces import PROVINCES
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm" / "xueji"
+HELM = ROOT / ".local" / "helm" / "helm"
+EXAMPLES = sorted((CHART / "examples").glob("*.yaml"))
+SERVICES = ("dedup", "workflow", "evidence")
+SECRET_SETTINGS = {"XUEJI_MONGO_URI", "XUEJI_KAFKA_SASL_USERNAME", "XUEJI_KAFKA_SASL_PASSWORD",
+                   "XUEJI_PEPPER", "XUEJI_S3_ACCESS_KEY", "XUEJI_S3_SECRET_KEY", "XUEJI_WEBHOOK_SECRETS"}
+
+
+def render(values: Path | None = None, *extra: str) -> subprocess.CompletedProcess[str]:
+    assert HELM.exists(), "helm is installed by ./dev test (deploy/helm/install_helm.py)"
+    command = [str(HELM), "template", "xueji", str(CHART), *(["-f", str(values)] if values else []), *extra]
+    return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own binary
+
+
+def manifests(values: Path | None = None) -> list[dict[str, Any]]:
+    result = render(values)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def of_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+@pytest.mark.parametrize("values", [None, *EXAMPLES], ids=lambda v: v.name if v else "defaults")
+def test_every_deployment_has_probes_resources_and_a_locked_down_security_context(values: Path | None,
+                                                                                 ) -> None:
+    for deployment in of_kind(manifests(values), "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+        for container in pod["containers"]:
+            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            assert container["resources"]["requests"] and container["resources"]["limits"]
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["capabilities"]["drop"] == ["ALL"]
+
+
+@pytest.mark.parametrize("values", EXAMPLES, ids=lambda v: v.name)
+def test_one_notify_deployment_per_shard_consuming_exactly_its_provinces(values: Path) -> None:
+    docs = manifests(values)
+    shards = yaml.safe_load(values.read_text(encoding="utf-8"))["notify"]["shards"]
+    configs = {d["metadata"]["name"]: d["data"] for d in of_kind(docs, "ConfigMap")}
+    notify = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"].startswith("xueji-notify-")]
+    assert len(notify) == len(shards)
+    for shard in shards:
+        config = configs[f"xueji-notify-{shard['name']}"]
+        assert json.loads(config["XUEJI_PROVINCE_CODES"]) == shard["provinces"]
+        assert config["XUEJI_CONSUMER_GROUP"] == f"xueji-notify-{shard['name']}"
+    served = [p for shard in shards for p in shard["provinces"]]
+    if len(shards) > 1:  # a national installation serves every province exactly once
+        assert sorted(served) == sorted(PROVINCES)
+
+
+def test_the_topics_job_gives_each_province_topic_its_shards_partitions() -> None:
+    national = CHART / "examples" / "values-national.yaml"
+    [job] = of_kind(manifests(national), "Job")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    partitions = json.loads(command[command.index("--case-partitions") + 1])
+    assert partitions["xueji.cases.440000.v1"] == 24 and partitions["xueji.cases.660000.v1"] == 6
+    assert len(partitions) == len(PROVINCES)
+
+
+def test_network_policies_allow_only_what_each_service_needs() -> None:
+    docs = manifests(CHART / "examples" / "values-small.yaml")
+    policies = {p["metadata"]["name"]: p for p in of_kind(docs, "NetworkPolicy")}
+    assert set(policies) == {f"xueji-{s}" for s in SERVICES} | {"xueji-notify-pilot"}
+
+    def egress_ports(name: str) -> set[int]:
+        return {port["port"] for rule in policies[name]["spec"]["egress"] for port in rule["ports"]}
+
+    assert 443 in egress_ports("xueji-notify-pilot") and 443 not in egress_ports("xueji-dedup")
+    assert 9000 in egress_ports("xueji-evidence") and 9000 not in egress_ports("xueji-workflow")
+
+
+def test_credentials_come_only_from_existing_secrets() -> None:
+    docs = manifests(CHART / "examples" / "values-national.yaml")
+    assert of_kind(docs, "Secret") == []
+    for deployment in of_kind(docs, "Deployment"):
+        env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        secret_like = [e for e in env if e["name"] in SECRET_SETTINGS]
+        assert secret_like and all("secretKeyRef" in e["valueFrom"] for e in secret_like)
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("workflow.ruleSet", "2020"), ("notify.shards[0].provinces[0]", "999999"), ("dedup.replicas", "0"),
+    ("evidence.allowedTypes[0]", "exe"), ("kafka.securityProtocol", "SSL_PLAIN")])
+def test_a_wrong_value_is_refused_by_the_schema(setting: str, value: str) -> None:
+    result = render(None, "--set", f"{setting}={value}")
+    assert result.returncode != 0 and "values don't meet the specifications of the schema" in result.stderr
