@@ -17,6 +17,20 @@ Hook = Callable[[], Awaitable[None]]
 Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
+def every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> Loop:
+    """A background loop running ``work`` every ``seconds``; a failed run is logged and the loop goes on."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                await work()
+            except Exception:
+                log.exception("background run failed", extra={"loop": what})
+            await asyncio.sleep(seconds)
+
+    return loop
+
+
 def build_app(*, title: str, description: str, broker: KafkaBroker,
               mongo: AsyncMongoClient[dict[str, Any]], routers: Sequence[APIRouter] = (),
               on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = (),

@@ -1,7 +1,5 @@
 """Composition root of the dedup service: ``xueji-dedup``."""
 
-import asyncio
-import logging
 from datetime import date
 
 import uvicorn
@@ -11,7 +9,7 @@ from services.common.deadletter import DeadLetters
 from services.common.kafka import make_broker
 from services.common.logs import configure_logging
 from services.common.mongo import make_mongo_client
-from services.common.service import build_app
+from services.common.service import build_app, every
 
 from .adapters.relay import OutboxRelay
 from .adapters.store import IdentityStore
@@ -20,7 +18,6 @@ from .indexer import Indexer
 from .settings import DedupSettings
 
 SERVICE = "xueji-dedup"
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: DedupSettings | None = None) -> FastAPI:
@@ -33,16 +30,9 @@ def create_app(settings: DedupSettings | None = None) -> FastAPI:
     relay = OutboxRelay(store, broker)
     register_handlers(broker, settings, indexer, relay, dead_letters, date.today)
 
-    async def sweep_outbox() -> None:
-        while True:
-            try:
-                await relay.sweep()
-            except Exception:
-                log.exception("outbox sweep failed")
-            await asyncio.sleep(settings.OUTBOX_SWEEP_SECONDS)
-
     app = build_app(title="xueji dedup", description="Identity index, ID checks and duplicate groups.",
-                    broker=broker, mongo=mongo, on_start=[store.ensure_indexes], background=[sweep_outbox])
+                    broker=broker, mongo=mongo, on_start=[store.ensure_indexes],
+                    background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")])
     app.state.store = store
     return app
 

@@ -1,7 +1,5 @@
 """Composition root of the evidence service: ``xueji-evidence``."""
 
-import asyncio
-import logging
 
 import uvicorn
 from fastapi import FastAPI
@@ -14,7 +12,7 @@ from services.common.logs import configure_logging
 from services.common.mongo import make_mongo_client
 from services.common.outbox import OutboxRelay
 from services.common.problems import install_problem_handlers
-from services.common.service import build_app
+from services.common.service import build_app, every
 
 from . import api
 from .adapters.objects import ObjectStore
@@ -23,7 +21,6 @@ from .handlers import register_handlers
 from .settings import EvidenceSettings
 
 SERVICE = "xueji-evidence"
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
@@ -43,21 +40,13 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
     relay = OutboxRelay(records.evidence, broker)
     register_handlers(broker, settings, records)
 
-    async def sweep_outbox() -> None:
-        while True:
-            try:
-                await relay.sweep()
-            except Exception:
-                log.exception("outbox sweep failed")
-            await asyncio.sleep(settings.OUTBOX_SWEEP_SECONDS)
-
     app = build_app(
         title="xueji evidence",
         description="Evidence files: checked, stored per province, linked.",
         broker=broker,
         mongo=mongo,
         on_start=[records.ensure_indexes],
-        background=[sweep_outbox],
+        background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")],
     )
     app.state.token_verifier = verifier_from_settings(settings)
     app.state.objects, app.state.records = objects, records

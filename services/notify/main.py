@@ -1,8 +1,5 @@
 """Composition root of the notify service: ``xueji-notify``."""
 
-import asyncio
-import logging
-from datetime import UTC, datetime
 
 import httpx
 import uvicorn
@@ -18,13 +15,10 @@ from services.common.problems import install_problem_handlers, problem
 from services.common.service import build_app
 
 from . import api
-from .adapters.mail import send_digests
 from .adapters.store import NotifyStore
 from .adapters.webhooks import WebhookSender
 from .handlers import SERVICE, register_handlers
 from .settings import NotifySettings
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -36,14 +30,6 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     http = httpx.AsyncClient(timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     sender = WebhookSender(http, settings.WEBHOOK_ATTEMPTS, settings.WEBHOOK_BACKOFF_SECONDS)
     register_handlers(broker, settings, store, sender, dead_letters)
-
-    async def daily_digests() -> None:
-        while True:
-            try:
-                await send_digests(settings, store, datetime.now(UTC))
-            except Exception:
-                log.exception("digest run failed")
-            await asyncio.sleep(600)
 
     app = build_app(
         title="xueji notify",

@@ -1,7 +1,5 @@
 """Composition root of the workflow service: ``xueji-workflow``."""
 
-import asyncio
-import logging
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,7 +11,7 @@ from services.common.logs import configure_logging
 from services.common.mongo import make_mongo_client
 from services.common.outbox import OutboxRelay
 from services.common.problems import install_problem_handlers
-from services.common.service import build_app
+from services.common.service import build_app, every
 
 from . import api
 from .adapters.store import CaseStore
@@ -22,7 +20,6 @@ from .handlers import register_handlers
 from .settings import WorkflowSettings
 
 SERVICE = "xueji-workflow"
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
@@ -35,29 +32,20 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     cases = Cases(store, relay, settings.RULE_SET)
     register_handlers(broker, settings, cases)
 
-    async def sweep_outbox() -> None:
-        while True:
-            try:
-                await relay.sweep()
-            except Exception:
-                log.exception("outbox sweep failed")
-            await asyncio.sleep(settings.OUTBOX_SWEEP_SECONDS)
-
-    async def fire_deadlines() -> None:
-        while True:
-            try:
-                await cases.fire_deadlines(settings.deadline_policy)
-            except Exception:
-                log.exception("deadline scan failed")
-            await asyncio.sleep(settings.DEADLINE_SCAN_SECONDS)
-
     app = build_app(
         title="xueji workflow",
         description="Cases of problem groups: handling, review, arbitration.",
         broker=broker,
         mongo=mongo,
         on_start=[store.ensure_indexes],
-        background=[sweep_outbox, fire_deadlines],
+        background=[
+            every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep"),
+            every(
+                settings.DEADLINE_SCAN_SECONDS,
+                lambda: cases.fire_deadlines(settings.deadline_policy),
+                "deadlines",
+            ),
+        ],
     )
     app.state.token_verifier = verifier_from_settings(settings)
     app.state.cases = cases

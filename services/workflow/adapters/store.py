@@ -101,8 +101,9 @@ class CaseStore:
     async def add_evidence(self, evidence_id: UUID, group_id: UUID, registry_number: str) -> None:
         """Evidence the evidence service stored for a member (idempotent: redelivery writes the same)."""
         doc = {"group_id": str(group_id), "registry_number": registry_number, "evidence_id": str(evidence_id)}
-        await self.evidence.update_one({"_id": f"{group_id}:{registry_number}:{evidence_id}"}, {"$set": doc},
-                                       upsert=True)
+        await self.evidence.update_one(
+            {"_id": f"{group_id}:{registry_number}:{evidence_id}"}, {"$set": doc}, upsert=True
+        )
 
     async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
         found = self.evidence.find({"group_id": str(group_id), "registry_number": registry_number})
