@@ -172,8 +172,11 @@ def actions(http: httpx.AsyncClient, private: bytes, groups: list[Any], results:
     def call(kind: str, method: str, url: str, headers: dict[str, str], body: Any = None) -> Any:
         async def send() -> None:
             started = time.perf_counter()
-            response = await http.request(method, url, json=body, headers=headers)
-            results.append((kind, response.status_code, (time.perf_counter() - started) * 1000))
+            try:
+                status = (await http.request(method, url, json=body, headers=headers)).status_code
+            except httpx.TransportError:
+                status = 0  # the connection failed: counted as an error, not a latency
+            results.append((kind, status, (time.perf_counter() - started) * 1000))
 
         return send
 
@@ -209,8 +212,8 @@ def actions(http: httpx.AsyncClient, private: bytes, groups: list[Any], results:
 
 
 def report(raw: list[float], results: list[tuple[str, int, float]], elapsed: float) -> None:
-    latencies = [ms for _, _, ms in results]
-    failures = [(kind, status) for kind, status, _ in results if status >= 400]
+    latencies = [ms for _, status, ms in results if status]
+    failures = [(kind, status) for kind, status, _ in results if status >= 400 or status == 0]
     raw_p99, p99 = percentile(raw, 0.99), percentile(latencies, 0.99)
     print(f"\nrequests                 {len(results):,} in {elapsed:.1f} s = {len(results) / elapsed:,.0f}/s")
     print(f"raw database write       p50 {percentile(raw, 0.5):.1f} ms, p99 {raw_p99:.1f} ms")
