@@ -51,6 +51,15 @@ class GroupOpened(CaseEvent):
     linked_group_id: UUID | None = Field(default=None, description="For a re-initiated group: the old one.")
 
 
+class MembersChanged(CaseEvent):
+    """Dedup moved members into or out of the group; ``members`` is the group after the change."""
+
+    event_type: Literal["case.members_changed"] = "case.members_changed"
+    members: tuple[MemberBrief, ...]
+    joined: tuple[RegistryNumber, ...] = ()
+    left: tuple[RegistryNumber, ...] = ()
+
+
 class ActionSubmitted(CaseEvent):
     """A school submitted an attestation, amendment or deletion request for a member."""
 

@@ -36,7 +36,7 @@ CASE_MESSAGES = (
     cases.GroupOpened, cases.ActionSubmitted, cases.DeletionConfirmed, cases.Reviewed,
     cases.AutoRejected, cases.ArbitrationStateChanged, cases.ArbitrationDecided,
     cases.MemberSettled, cases.SideFinished, cases.GroupClosed, cases.Reinitiated,
-    cases.DeadlineReminder, cases.DeadlineEscalated,
+    cases.DeadlineReminder, cases.DeadlineEscalated, cases.MembersChanged,
 )
 EVIDENCE_MESSAGES = (evidence.EvidenceStored,)
 NOTIFICATION_MESSAGES = (notifications.NotificationDelivered, notifications.NotificationFailed)
@@ -123,7 +123,7 @@ CaseMessage = Annotated[
     cases.GroupOpened | cases.ActionSubmitted | cases.DeletionConfirmed | cases.Reviewed
     | cases.AutoRejected | cases.ArbitrationStateChanged | cases.ArbitrationDecided
     | cases.MemberSettled | cases.SideFinished | cases.GroupClosed | cases.Reinitiated
-    | cases.DeadlineReminder | cases.DeadlineEscalated,
+    | cases.DeadlineReminder | cases.DeadlineEscalated | cases.MembersChanged,
     Field(discriminator="event_type"),
 ]
 NotificationMessage = Annotated[

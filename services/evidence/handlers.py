@@ -3,7 +3,7 @@
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from xueji_contracts import topics
-from xueji_contracts.cases import ArbitrationStateChanged, GroupOpened
+from xueji_contracts.cases import ArbitrationStateChanged, GroupOpened, MembersChanged
 from xueji_contracts.provinces import PROVINCES
 
 from .adapters.records import Records
@@ -21,7 +21,7 @@ def register_handlers(broker: KafkaBroker, settings: EvidenceSettings, records: 
     )
     async def on_case_event(event: topics.CaseMessage) -> None:
         """Members of opened groups and their arbiters: who may upload and read evidence (idempotent)."""
-        if isinstance(event, GroupOpened):
+        if isinstance(event, GroupOpened | MembersChanged):
             await records.learn_members(
                 event.group_id,
                 {

@@ -13,7 +13,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from xueji_contracts import topics
-from xueji_contracts.cases import GroupOpened
+from xueji_contracts.cases import GroupOpened, MembersChanged
 from xueji_contracts.enums import Channel
 from xueji_contracts.notifications import NotificationFailed
 
@@ -54,7 +54,7 @@ def register_handlers(
             record.value
         )  # a bad body is dead-lettered by the middleware
         group = str(event.group_id)
-        if isinstance(event, GroupOpened):
+        if isinstance(event, GroupOpened | MembersChanged):
             await store.learn_members(
                 group,
                 {m.registry_number: (m.school_code, m.district_code, m.province_code) for m in event.members},

@@ -31,6 +31,9 @@ def recipients(event: ev.CaseEvent, members: Members) -> list[Recipient]:
     match event:
         case ev.GroupOpened():
             return _every_school(members, "handle the problem record (attest, amend or delete)")
+        case ev.MembersChanged():
+            return [r for rn in event.joined for r in _school(members, rn, "handle the problem record "
+                                                                          "(attest, amend or delete)")]
         case ev.ActionSubmitted() if event.needs_leader_confirmation:
             return _school(members, event.registry_number, "school leader: confirm the deletion request")
         case ev.ActionSubmitted() | ev.DeletionConfirmed() if event.needs_review:

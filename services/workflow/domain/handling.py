@@ -52,12 +52,24 @@ def apply_membership(case: Case, event: MembershipChanged | ProblemCleared, now:
         return False
     case.dedup_sequence = event.sequence
     present = {b.registry_number: b for b in event.members}
+    joined = []
     for rn, brief in present.items():
         if rn in case.members:
             case.members[rn].brief = brief
         elif not isinstance(event, ProblemCleared):
             case.members[rn] = Member(brief=brief, since=now)
             case.record(now, None, "member_joined", case.members[rn])
+            joined.append(rn)
+    left = [m.rn for m in case.members.values() if m.outcome is None and m.rn not in present]
+    if joined or left:  # the evidence and notify services learn who belongs to the group from this
+        case.emit(
+            ev.MembersChanged(
+                **case.case_fields(),
+                members=tuple(m.brief for m in case.members.values()),
+                joined=tuple(joined),
+                left=tuple(left),
+            )
+        )
     for member in case.members.values():
         if member.outcome is None and (member.rn not in present or isinstance(event, ProblemCleared)):
             amended = member.stage is Stage.AWAITING_DEDUP

@@ -8,14 +8,18 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from xueji_contracts.enums import Role
+from xueji_contracts import cases as ev
+from xueji_contracts.enums import ArbitrationStatus, ProblemType, Role, RuleSet
+from xueji_contracts.topics import case_topic
 
 from services.common.auth import local_key_pair, mint_token
 from services.evidence import main
 from services.evidence.settings import EvidenceSettings
 
 from ...unit.evidence.samples import EXE, JPEG, OLE2
+from ...unit.workflow.factories import brief
 
 pytestmark = pytest.mark.integration
 GROUP = uuid4()
@@ -201,3 +205,33 @@ async def test_with_the_object_store_down_uploads_fail_with_503_and_nothing_is_r
             response = await upload(c, ("a.jpg", JPEG))
         assert response.status_code == 503 and response.headers["Retry-After"]
         assert await application.state.records.evidence.count_documents({}) == 0
+
+
+async def test_members_are_learnt_from_case_events_including_those_who_join_later(
+        app: FastAPI, client: Any) -> None:
+    group, first, joining = uuid4(), brief(11, "110105"), brief(12, "110108")
+    common: dict[str, Any] = {"producer": "workflow", "group_id": group,
+                              "problem_type": ProblemType.DUPLICATE_ID, "province_codes": ("110000",)}
+    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=(first,),
+                            arbitration_status=ArbitrationStatus.NOT_NEEDED)
+    joined = ev.MembersChanged(**common, members=(first, joining), joined=(joining.registry_number,))
+    producer = AIOKafkaProducer(bootstrap_servers=EvidenceSettings().KAFKA_BOOTSTRAP)
+    await producer.start()
+    try:
+        for event in (opened, joined):
+            await producer.send_and_wait(case_topic("110000"), event.model_dump_json().encode(),
+                                         key=str(group).encode())
+    finally:
+        await producer.stop()
+
+    async def learnt() -> bool:
+        case = await app.state.records.case(group) or {}
+        return joining.registry_number in case.get("members", {})
+
+    async with asyncio.timeout(30):
+        while not await learnt():  # noqa: ASYNC110 - the subscriber writes it; the database is the signal
+            await asyncio.sleep(0.2)
+    response = await client(Role.SCHOOL_REGISTRAR, joining.school_code).post(
+        "/v1/evidence", params={"group_id": str(group), "registry_number": joining.registry_number},
+        files=[("files", ("a.jpg", JPEG))])
+    assert response.status_code == 200, response.text

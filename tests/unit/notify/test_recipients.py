@@ -35,6 +35,7 @@ DUE = datetime(2026, 12, 1, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("event", "expected"),
     [
+        (ev.MembersChanged(**COMMON, members=(A, B), joined=(B.registry_number,)), {B.school_code}),
         (
             ev.GroupOpened(
                 **COMMON,

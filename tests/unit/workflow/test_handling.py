@@ -1,6 +1,7 @@
 """Every handling path of DOMAIN §4–6 on the case aggregate."""
 
 import pytest
+from xueji_contracts import cases as ev
 from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import (
     Action,
@@ -313,4 +314,6 @@ def test_a_member_joining_later_must_be_handled_too() -> None:
     case = case_of(a, b)
     apply_membership(case, left(case, a, b, c), NOW)
     assert case.members[c.registry_number].stage is Stage.TO_HANDLE
+    [changed] = [e for e in case.pending if isinstance(e, ev.MembersChanged)]
+    assert changed.joined == (c.registry_number,) and len(changed.members) == 3
     assert case.province_codes == ("110000", "120000")
