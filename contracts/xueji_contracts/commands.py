@@ -51,3 +51,11 @@ class MarkFormal(Envelope):
     event_type: Literal["command.mark_formal"] = "command.mark_formal"
     group_id: UUID
     registry_number: RegistryNumber
+
+
+class AcceptIdProblem(Envelope):
+    """An attestation of an ID problem was approved: accept this record's identity as it is now."""
+
+    event_type: Literal["command.accept_id_problem"] = "command.accept_id_problem"
+    group_id: UUID
+    registry_number: RegistryNumber

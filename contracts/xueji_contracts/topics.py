@@ -31,7 +31,7 @@ POPULATION_REQUEST_MESSAGES = (population.PopulationVerificationRequested,)
 POPULATION_RESULT_MESSAGES = (population.PopulationVerificationResult,)
 PROBLEM_MESSAGES = (problems.ProblemDetected, problems.MembershipChanged, problems.ProblemCleared)
 DEDUP_COMMAND_MESSAGES = (commands.ApplyAmendment, commands.DeleteRecord,
-                          commands.MarkAttestedDistinct, commands.MarkFormal)
+                          commands.MarkAttestedDistinct, commands.MarkFormal, commands.AcceptIdProblem)
 CASE_MESSAGES = (
     cases.GroupOpened, cases.ActionSubmitted, cases.DeletionConfirmed, cases.Reviewed,
     cases.AutoRejected, cases.ArbitrationStateChanged, cases.ArbitrationDecided,
@@ -116,7 +116,8 @@ ProblemMessage = Annotated[
     Field(discriminator="event_type"),
 ]
 DedupCommand = Annotated[
-    commands.ApplyAmendment | commands.DeleteRecord | commands.MarkAttestedDistinct | commands.MarkFormal,
+    commands.ApplyAmendment | commands.DeleteRecord | commands.MarkAttestedDistinct | commands.MarkFormal
+    | commands.AcceptIdProblem,
     Field(discriminator="event_type"),
 ]
 CaseMessage = Annotated[

@@ -3,7 +3,13 @@
 from dataclasses import replace
 from datetime import date
 
-from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
+from xueji_contracts.commands import (
+    AcceptIdProblem,
+    ApplyAmendment,
+    DeleteRecord,
+    MarkAttestedDistinct,
+    MarkFormal,
+)
 from xueji_contracts.enums import IdType, PopulationOutcome, RecordStatus
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentDeleted, StudentRegistered, StudentUpdated
@@ -20,7 +26,8 @@ def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: 
         new = record_state(record, pepper, today)
         if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
             new = replace(new, population=old.population, population_request_id=old.population_request_id)
-        return new
+        # an attested identity stays accepted while it is the same; any change is checked again
+        return replace(new, id_attested=old.id_attested) if old else new
 
     raw = record.id_number if record.id_type is IdType.RESIDENT_ID and record.id_number else None
     return Change(record.registry_number, compute, population_request=(raw, record.name) if raw else None)
@@ -41,6 +48,14 @@ def upstream_deleted(event: StudentDeleted) -> Change:
 
 def delete_record(command: DeleteRecord) -> Change:
     return deleted(command.registry_number)
+
+
+def accept_id_problem(command: AcceptIdProblem) -> Change:
+    """The bureau approved an attestation of an ID problem: this identity is not flagged again."""
+    def compute(old: RecordState | None) -> RecordState | None:
+        return replace(old, id_attested=old.identity_fingerprint) if old and old.live else old
+
+    return Change(command.registry_number, compute)
 
 
 def mark_formal(command: MarkFormal) -> Change:

@@ -10,7 +10,13 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from xueji_contracts import topics
-from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
+from xueji_contracts.commands import (
+    AcceptIdProblem,
+    ApplyAmendment,
+    DeleteRecord,
+    MarkAttestedDistinct,
+    MarkFormal,
+)
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentDeleted
 
@@ -61,6 +67,8 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
                 change = changes.mark_formal(command)
             case MarkAttestedDistinct():
                 change = changes.mark_attested_distinct(command, pepper)
+            case AcceptIdProblem():
+                change = changes.accept_id_problem(command)
         await apply([change], topics.DEDUP_COMMANDS)
 
     @broker.subscriber(topics.POPULATION_RESULTS, group_id=f"{settings.CONSUMER_GROUP}.population",

@@ -54,6 +54,11 @@ class RecordState:
     population: PopulationOutcome | None = None
     population_request_id: str | None = None
     id_matches_registry: bool = False
+    id_attested: str | None = None  # the identity a bureau approved as correct despite its ID problem
+
+    @property
+    def identity_fingerprint(self) -> str:
+        return f"{self.id_hash}|{self.name_hash}|{self.gender}|{self.birth_date.isoformat()}"
 
     @property
     def live(self) -> bool:
@@ -86,7 +91,7 @@ class RecordState:
 
     def id_problem(self) -> tuple[ProblemType, tuple[str, ...]] | None:
         """The record's own ID problem (DOMAIN §3), if any."""
-        if not self.live or not self.checks_by_number:
+        if not self.live or not self.checks_by_number or self.id_attested == self.identity_fingerprint:
             return None
         if reasons := self.local_reasons():
             return ProblemType.ID_NOT_FOUND, reasons

@@ -13,7 +13,13 @@ from uuid import UUID
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-from xueji_contracts.commands import ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal
+from xueji_contracts.commands import (
+    AcceptIdProblem,
+    ApplyAmendment,
+    DeleteRecord,
+    MarkAttestedDistinct,
+    MarkFormal,
+)
 from xueji_contracts.envelope import Envelope
 from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
 
@@ -23,7 +29,7 @@ from ..domain.case import AuditEntry, Case, Stage
 from ..domain.deadlines import DeadlinePolicy, next_fire_at
 
 Doc = dict[str, Any]
-COMMANDS = (ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
+COMMANDS = (AcceptIdProblem, ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
 
 
 def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:

@@ -4,11 +4,11 @@ from datetime import datetime
 from uuid import UUID
 
 from xueji_contracts import cases as ev
-from xueji_contracts.commands import AmendedFields
+from xueji_contracts.commands import AcceptIdProblem, AmendedFields
 from xueji_contracts.enums import Action, ProblemType, ReviewDecision, Role, RuleSet, SettlementOutcome
 from xueji_contracts.problems import MembershipChanged, ProblemCleared, ProblemDetected
 
-from .case import Actor, Case, Member, Stage
+from .case import PRODUCER, Actor, Case, Member, Stage
 from .errors import Invalid, Refused
 from .jurisdiction import require_arbiter, require_bureau, require_school
 from .rules import ID_PROBLEMS, deletion_needs_review, may_attest, may_delete, may_reinitiate
@@ -315,6 +315,8 @@ def _check_amend(case: Case, evidence_ids: tuple[UUID, ...], amendment: AmendedF
 
 def _approve_attestation(case: Case, member: Member, now: datetime) -> None:
     case.command_formal(member.rn)
+    if case.problem_type in ID_PROBLEMS:  # dedup accepts the identity and does not flag it again
+        case.emit(AcceptIdProblem(producer=PRODUCER, group_id=case.group_id, registry_number=member.rn))
     if case.problem_type is not ProblemType.DUPLICATE_ID:
         case.settle_member(member, SettlementOutcome.ATTESTED, now)
         return

@@ -8,7 +8,13 @@ from uuid import uuid4
 
 import pytest
 from pymongo import AsyncMongoClient
-from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord, MarkAttestedDistinct
+from xueji_contracts.commands import (
+    AcceptIdProblem,
+    AmendedFields,
+    ApplyAmendment,
+    DeleteRecord,
+    MarkAttestedDistinct,
+)
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentRegistered
@@ -187,6 +193,22 @@ async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
                            changes=AmendedFields(id_number=number, name="张三"))
     [cleared] = events(await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)]))
     assert cleared["event_type"] == "problem.cleared" and cleared["reason"] == "id_checks_pass"
+
+
+async def test_an_attested_id_problem_is_not_flagged_again_until_the_identity_changes(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    rec = record(1, number=number[:17] + ("0" if number[17] != "0" else "1"))
+    [detected] = events(await applied(indexer, [registered(rec)]))
+    accept = AcceptIdProblem(producer="workflow", group_id=detected["group_id"],
+                             registry_number=rec.registry_number)
+    [cleared] = events(await applied(indexer, [changes.accept_id_problem(accept)]))
+    assert cleared["event_type"] == "problem.cleared"
+    assert events(await applied(indexer, [registered(rec)])) == []  # re-registered as it was: accepted
+    renamed = rec.model_copy(update={"name": "李四"})
+    [again] = events(await applied(indexer, [registered(renamed)]))
+    assert again["event_type"] == "problem.detected" and again["problem_type"] == "ID_NOT_FOUND"
 
 
 async def test_nothing_personal_is_stored(mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:

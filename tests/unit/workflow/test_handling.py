@@ -246,6 +246,7 @@ def test_id_errors_attest_under_2017_only(problem: ProblemType) -> None:
     attest(case, a)
     review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
     assert case.closed and "command.mark_formal" in kinds(case)
+    assert "command.accept_id_problem" in kinds(case)  # dedup will not flag this identity again
 
 
 def test_id_changed_amended_to_the_new_number_closes_when_dedup_clears() -> None:
