@@ -1,0 +1,149 @@
+"""DOMAIN.md's people using the running system: registrations in through Kafka, everything else over HTTP."""
+
+import json
+import random
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from xueji_contracts.enums import Gender, Role
+from xueji_contracts.students import StudentRecord, StudentRegistered
+from xueji_contracts.topics import REGISTRATIONS
+
+from services.common.settings import ServiceSettings
+from services.dedup.demo import synthetic_id_number
+
+from ..unit.dedup.factories import BIRTH, record
+from ..unit.evidence.samples import JPEG
+from .conftest import System, eventually
+
+pytestmark = pytest.mark.integration
+
+
+async def register(*records: StudentRecord) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=ServiceSettings().KAFKA_BOOTSTRAP)
+    await producer.start()
+    try:
+        for rec in records:
+            body = StudentRegistered(producer="province-system", record=rec).model_dump_json().encode()
+            await producer.send_and_wait(REGISTRATIONS, body, key=rec.registry_number.encode())
+    finally:
+        await producer.stop()
+
+
+def case_of(client: httpx.Client, registry_numbers: set[str]) -> dict[str, Any] | None:
+    for case in client.get("/v1/cases", params={"page_size": 200}).json()["items"]:
+        if {m["registry_number"] for m in case["members"]} == registry_numbers:
+            return dict(case)
+    return None
+
+
+def upload_evidence(system: System, group: str, rec: StudentRecord) -> str:
+    with system.client("evidence", Role.SCHOOL_REGISTRAR, rec.school_code) as evidence:
+
+        def stored() -> str | None:
+            response = evidence.post(
+                "/v1/evidence",
+                params={"group_id": group, "registry_number": rec.registry_number},
+                files=[("files", ("证明.jpg", JPEG + rec.registry_number.encode()))],
+            )
+            return str(response.json()[0]["evidence_id"]) if response.status_code == 200 else None
+
+        return eventually(stored)  # the evidence service learns the group from the case events
+
+
+async def test_same_district_duplicate_attested_approved_auto_rejected_deleted_and_closed(
+    system: System,
+) -> None:
+    rng = random.Random(uuid.uuid4().int)
+    number = synthetic_id_number(rng, "110105", BIRTH, Gender.MALE)
+    serial = rng.randrange(1000, 9999)
+    a = record(serial, number=number, school="1101050011")
+    b = record(serial + 1, number=number, school="1101050012")
+    await register(a, b)
+    with (
+        system.client("workflow", Role.SCHOOL_REGISTRAR, a.school_code) as school_a,
+        system.client("workflow", Role.SCHOOL_REGISTRAR, b.school_code) as school_b,
+        system.client("workflow", Role.SCHOOL_LEADER, b.school_code) as leader_b,
+        system.client("workflow", Role.BUREAU_REGISTRAR, "110105") as bureau,
+    ):
+        case = eventually(lambda: case_of(school_a, {a.registry_number, b.registry_number}))
+        group = case["group_id"]
+        for school, rec in ((school_a, a), (school_b, b)):
+            evidence_id = upload_evidence(system, group, rec)
+            attest = {"action": "attest", "evidence_ids": [evidence_id], "opinion": "两个不同的学生"}
+            url = f"/v1/cases/{group}/members/{rec.registry_number}/actions"
+
+            def attested(
+                client: httpx.Client = school, url: str = url, body: dict[str, Any] = attest
+            ) -> bool:
+                return client.post(url, json=body).status_code == 200  # once the evidence event has arrived
+
+            eventually(attested)
+        approved = bureau.post(
+            f"/v1/cases/{group}/members/{a.registry_number}/review", json={"decision": "approved"}
+        )
+        assert approved.status_code == 200, approved.text
+        member_b = next(m for m in approved.json()["members"] if m["registry_number"] == b.registry_number)
+        assert member_b["stage"] == "to_handle" and member_b["rejected_reason"]
+        url_b = f"/v1/cases/{group}/members/{b.registry_number}"
+        assert (
+            school_b.post(f"{url_b}/actions", json={"action": "delete", "confirm": True}).status_code == 200
+        )
+        assert leader_b.post(f"{url_b}/deletion-confirmation").status_code == 200
+
+        # dedup deletes the record, its membership event reaches the workflow, and the group closes
+        def closed() -> bool:
+            found = case_of(school_a, {a.registry_number, b.registry_number})
+            return bool(found and found["closed"])
+
+        assert eventually(closed)
+    for organisation, expected in (
+        (a.school_code, "case.group_closed"),
+        (b.school_code, "case.auto_rejected"),
+        ("110105", "case.action_submitted"),
+    ):
+        with system.client("notify", Role.SCHOOL_REGISTRAR, organisation) as inbox:
+
+            def received(kind: str = expected) -> bool:
+                items = inbox.get("/v1/inbox", params={"page_size": 200}).json()["items"]
+                return any(n["group_id"] == group and n["event_type"] == kind for n in items)
+
+            assert eventually(received)
+
+
+async def test_id_changed_from_the_population_database_is_amended_to_the_new_number_and_clears(
+    system: System,
+) -> None:
+    rng = random.Random(uuid.uuid4().int)
+    old = synthetic_id_number(rng, "440103", BIRTH, Gender.MALE)
+    new = synthetic_id_number(rng, "440103", BIRTH, Gender.MALE)
+    entry = {"id_number": old, "name": "王五", "outcome": "changed", "new_id_number": new}
+    with system.population_fixture.open("a", encoding="utf-8") as fixture:
+        fixture.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    rec = record(rng.randrange(1000, 9999), district="440103", number=old, name="王五", school="4401030021")
+    await register(rec)
+    with (
+        system.client("workflow", Role.SCHOOL_REGISTRAR, rec.school_code) as school,
+        system.client("workflow", Role.BUREAU_REGISTRAR, "440103") as bureau,
+    ):
+        case = eventually(lambda: case_of(school, {rec.registry_number}))
+        assert case["problem_type"] == "ID_CHANGED" and case["suggested_id_number"] == new
+        group = case["group_id"]
+        evidence_id = upload_evidence(system, group, rec)
+        url = f"/v1/cases/{group}/members/{rec.registry_number}"
+        amend = {
+            "action": "amend",
+            "evidence_ids": [evidence_id],
+            "amendment": {"id_number": new, "name": "王五"},
+        }
+        eventually(lambda: school.post(f"{url}/actions", json=amend).status_code == 200)
+        assert bureau.post(f"{url}/review", json={"decision": "approved"}).status_code == 200
+
+        def closed() -> bool:
+            found = case_of(school, {rec.registry_number})
+            return bool(found and found["closed"])
+
+        assert eventually(closed)  # dedup re-keyed, re-checked and cleared the problem
