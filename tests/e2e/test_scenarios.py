@@ -147,3 +147,64 @@ async def test_id_changed_from_the_population_database_is_amended_to_the_new_num
             return bool(found and found["closed"])
 
         assert eventually(closed)  # dedup re-keyed, re-checked and cleared the problem
+
+
+def attest_with_evidence(system: System, client: httpx.Client, group: str, rec: StudentRecord) -> None:
+    evidence_id = upload_evidence(system, group, rec)
+    body = {"action": "attest", "evidence_ids": [evidence_id], "opinion": "本校学生信息真实"}
+    url = f"/v1/cases/{group}/members/{rec.registry_number}/actions"
+    eventually(lambda: client.post(url, json=body).status_code == 200)  # once the evidence event has arrived
+
+
+@pytest.mark.parametrize(
+    ("district_a", "district_b", "arbiter"),
+    [
+        ("110105", "110108", "110100"),  # one city: the city arbitrates
+        ("110105", "440103", "000000"),  # two provinces: the Ministry arbitrates
+    ],
+)
+async def test_two_districts_approve_the_lowest_common_superior_arbitrates_and_the_loser_amends(
+    system: System, district_a: str, district_b: str, arbiter: str
+) -> None:
+    rng = random.Random(uuid.uuid4().int)
+    number = synthetic_id_number(rng, district_a, BIRTH, Gender.MALE)
+    a = record(rng.randrange(1000, 9999), district=district_a, number=number, school=f"{district_a}0031")
+    b = record(rng.randrange(1000, 9999), district=district_b, number=number, school=f"{district_b}0032")
+    await register(a, b)
+    members = {a.registry_number, b.registry_number}
+    with (
+        system.client("workflow", Role.SCHOOL_REGISTRAR, a.school_code) as school_a,
+        system.client("workflow", Role.SCHOOL_REGISTRAR, b.school_code) as school_b,
+        system.client("workflow", Role.ARBITER, arbiter) as arbiter_client,
+        system.client("workflow", Role.OPERATOR, "000000") as operator,
+    ):
+        group = eventually(lambda: case_of(operator, members))["group_id"]
+        for school, rec in ((school_a, a), (school_b, b)):
+            attest_with_evidence(system, school, group, rec)
+            with system.client("workflow", Role.BUREAU_REGISTRAR, rec.district_code) as bureau:
+                url = f"/v1/cases/{group}/members/{rec.registry_number}/review"
+                assert bureau.post(url, json={"decision": "approved"}).status_code == 200
+        pending = arbiter_client.get("/v1/arbitrations").json()["items"]
+        assert group in {c["group_id"] for c in pending}
+        decided = arbiter_client.post(
+            f"/v1/cases/{group}/arbitration",
+            json={"approved_registry_number": a.registry_number, "reason": "先注册"},
+        )
+        assert decided.status_code == 200 and decided.json()["arbitration_status"] == "decided"
+        new_number = synthetic_id_number(rng, district_b, BIRTH, Gender.MALE)
+        evidence_id = upload_evidence(system, group, b)
+        amend = {
+            "action": "amend",
+            "evidence_ids": [evidence_id],
+            "amendment": {"id_number": new_number, "name": b.name},
+        }
+        url_b = f"/v1/cases/{group}/members/{b.registry_number}"
+        assert school_b.post(f"{url_b}/actions", json=amend).status_code == 200
+        with system.client("workflow", Role.BUREAU_REGISTRAR, b.district_code) as bureau_b:
+            assert bureau_b.post(f"{url_b}/review", json={"decision": "approved"}).status_code == 200
+
+        def closed() -> bool:
+            found = case_of(operator, members)
+            return bool(found and found["closed"])
+
+        assert eventually(closed)  # dedup re-keyed b to its new number: no duplicate remains
