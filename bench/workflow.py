@@ -4,7 +4,9 @@
 
 1. raw database: versioned ``update_one`` of a case-sized document at the same rate
    (p50/p99 write latency, measured in the same run);
-2. ``xueji-workflow`` runs as its own process; dedup's problem events open the groups;
+2. ``xueji-workflow`` runs as two processes, as deployed at scale: one consuming dedup's
+   problem events (which open the groups) and one API replica that consumes nothing
+   (``XUEJI_SUBSCRIBE=false``) and serves the requests;
 3. mixed actions at ``--rate`` requests/s: attest, review, delete request, leader
    confirmation, reads of a group and of a listing. Each group's actions follow the
    handling path; requests are started on schedule whether or not earlier ones finished.
@@ -32,6 +34,7 @@ from services.workflow.settings import WorkflowSettings
 from .common import ServiceProcess, machine, percentile
 
 PORT = 8102
+CONSUMER_PORT = 8106
 EVIDENCE = str(uuid.UUID(int=1))
 
 
@@ -133,17 +136,18 @@ async def run(rate: float, group_count: int) -> None:
     keys = Path(tempfile.mkdtemp())
     private, _ = local_key_pair(keys)
     database = f"bench_wf_{uuid.uuid4().hex[:8]}"
-    service = ServiceProcess(
-        "xueji-workflow",
-        PORT,
-        {
-            "XUEJI_MONGO_DATABASE": database,
-            "XUEJI_CONSUMER_GROUP": f"bench-{database}",
-            "XUEJI_JWT_LOCAL_KEY_DIR": str(keys),
-        },
-        Path(".local/bench-workflow.log"),
+    env = {
+        "XUEJI_MONGO_DATABASE": database,
+        "XUEJI_CONSUMER_GROUP": f"bench-{database}",
+        "XUEJI_JWT_LOCAL_KEY_DIR": str(keys),
+    }
+    # As deployed at scale: an API replica that consumes nothing, and a replica that consumes.
+    api = ServiceProcess(
+        "xueji-workflow", PORT, {**env, "XUEJI_SUBSCRIBE": "false"}, Path(".local/bench-wf-api.log")
     )
-    service.start()
+    consumer = ServiceProcess("xueji-workflow", CONSUMER_PORT, env, Path(".local/bench-wf-consumer.log"))
+    consumer.start()
+    api.start()
     try:
         print(f"2/3 opening {group_count:,} groups from problem events …", flush=True)
         groups = await open_groups(settings, group_count)
@@ -159,7 +163,8 @@ async def run(rate: float, group_count: int) -> None:
             await paced(calls, rate)
             elapsed = time.perf_counter() - started
     finally:
-        service.stop()
+        api.stop()
+        consumer.stop()
     report(raw, results, elapsed)
 
 

@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
 
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = 8000
+    # False: serve HTTP and publish, consume nothing (an API-only replica; consumers run elsewhere).
+    SUBSCRIBE: bool = True
 
     JWT_PUBLIC_KEY_FILES: tuple[Path, ...] = ()  # production: the identity provider's public keys
     JWT_LOCAL_KEY_DIR: Path = Path(".local/dev-jwt")  # development only: the local signing pair

@@ -38,7 +38,8 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
         )
     )
     relay = OutboxRelay(records.evidence, broker)
-    register_handlers(broker, settings, records)
+    if settings.SUBSCRIBE:
+        register_handlers(broker, settings, records)
 
     app = build_app(
         title="xueji evidence",

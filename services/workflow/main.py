@@ -30,7 +30,8 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     store = CaseStore(mongo[settings.MONGO_DATABASE], settings.deadline_policy)
     relay = OutboxRelay(store.cases, broker)
     cases = Cases(store, relay, settings.RULE_SET)
-    register_handlers(broker, settings, cases)
+    if settings.SUBSCRIBE:
+        register_handlers(broker, settings, cases)
 
     app = build_app(
         title="xueji workflow",
