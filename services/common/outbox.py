@@ -26,12 +26,29 @@ def entry(topic: str, key: str, event: BaseModel) -> Entry:
             "payload": event.model_dump_json()}
 
 
+Written = list[tuple[Any, int, list[Entry]]]  # (document id, version that stored them, entries)
+
+
+async def clear(collection: AsyncCollection[dict[str, Any]], written: Written) -> None:
+    """Empty the outboxes of documents still at the version that stored the published entries."""
+    ops = [UpdateOne({"_id": doc_id, "version": version}, {"$unset": {"outbox": "", "has_outbox": ""}})
+           for doc_id, version, entries in written if entries]
+    if ops:
+        await collection.bulk_write(ops, ordered=False)
+
+
+async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200) -> Written:
+    """Documents whose entries are not published yet (a writer stopped before its relay ran)."""
+    found = collection.find({"has_outbox": True}, {"outbox": 1, "version": 1}).limit(limit)
+    return [(d["_id"], d["version"], d.get("outbox", [])) async for d in found]
+
+
 class OutboxRelay:
     def __init__(self, collection: AsyncCollection[dict[str, Any]], broker: KafkaBroker) -> None:
         self.collection = collection
         self.broker = broker
 
-    async def publish(self, written: list[tuple[Any, int, list[Entry]]]) -> None:
+    async def publish(self, written: Written) -> None:
         """Publish the entries of documents written at the given versions, then empty their outboxes."""
         by_key: dict[str, list[Entry]] = defaultdict(list)
         for _, _, entries in written:
@@ -44,15 +61,11 @@ class OutboxRelay:
                                           headers={"content-type": "application/json"})
 
         await asyncio.gather(*(in_order(e) for e in by_key.values()))
-        ops = [UpdateOne({"_id": doc_id, "version": version}, {"$unset": {"outbox": "", "has_outbox": ""}})
-               for doc_id, version, entries in written if entries]
-        if ops:
-            await self.collection.bulk_write(ops, ordered=False)
+        await clear(self.collection, written)
 
     async def sweep(self, limit: int = 200) -> int:
         """Publish what crashed writers left behind."""
-        found = self.collection.find({"has_outbox": True}, {"outbox": 1, "version": 1}).limit(limit)
-        written = [(d["_id"], d["version"], d.get("outbox", [])) async for d in found]
+        written = await pending(self.collection, limit)
         if written:
             await self.publish(written)
             log.info("outbox sweep published", extra={"count": sum(len(e) for _, _, e in written)})

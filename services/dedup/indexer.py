@@ -16,7 +16,9 @@ from uuid import uuid4
 from xueji_contracts.population import PopulationVerificationRequested
 from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
-from .adapters.store import IdentityStore, OutboxEntry, group_to_doc, outbox_entry
+from services.common.outbox import entry as outbox_entry
+
+from .adapters.store import IdentityStore, OutboxEntry, group_to_doc
 from .domain.groups import Group, id_problem_key
 from .domain.identity import RecordState
 from .domain.idnumber import normalise_id_number

@@ -1,47 +1,40 @@
-"""Publishes outbox entries to Kafka, then empties the outboxes of their documents.
+"""Dedup's outbox relay: its documents live in two collections, each with the common relay.
 
-A crash between publishing and pulling publishes an entry again: consumers drop it by
-its ``event_id`` (and problem events carry a ``sequence``), so nothing is lost or doubled
-in effect. The sweep picks up entries a crashed process left behind.
+A crash between publishing and emptying an outbox publishes an entry again: consumers drop
+it by its ``event_id`` (and problem events carry a ``sequence``), so nothing is lost or
+doubled in effect. The sweep picks up entries a crashed process left behind.
 """
 
 import asyncio
-import logging
 from collections import defaultdict
 
 from faststream.kafka import KafkaBroker
 
-from .store import IdentityStore, OutboxEntry, entry_payload
+from services.common import outbox
 
-log = logging.getLogger(__name__)
+from .store import IdentityStore, OutboxEntry
+
+
+def written_by_collection(produced: list[tuple[str, str, OutboxEntry]]) -> dict[str, outbox.Written]:
+    """(collection, document id, entry) triples → per collection: (id, version, entries in order)."""
+    docs: dict[str, dict[str, tuple[int, list[OutboxEntry]]]] = defaultdict(dict)
+    for collection, doc_id, entry in produced:
+        version, entries = docs[collection].get(doc_id, (0, []))
+        docs[collection][doc_id] = (max(version, int(entry.get("version", 0))), [*entries, entry])
+    return {c: [(doc_id, v, e) for doc_id, (v, e) in by_id.items()] for c, by_id in docs.items()}
 
 
 class OutboxRelay:
     def __init__(self, store: IdentityStore, broker: KafkaBroker) -> None:
         self.store = store
-        self.broker = broker
+        self.relays = {c.name: outbox.OutboxRelay(c, broker) for c in (store.groups, store.records)}
 
     async def publish(self, produced: list[tuple[str, str, OutboxEntry]]) -> None:
-        by_key: dict[str, list[OutboxEntry]] = defaultdict(list)
-        for _, _, entry in produced:
-            by_key[entry["key"]].append(entry)
-
-        async def publish_in_order(entries: list[OutboxEntry]) -> None:
-            for entry in entries:  # one key's events keep their order
-                await self.broker.publish(entry_payload(entry), entry["topic"], key=entry["key"].encode())
-
-        await asyncio.gather(*(publish_in_order(e) for e in by_key.values()))
-        published: dict[str, dict[str, int]] = defaultdict(dict)
-        for collection, doc_id, entry in produced:
-            version = int(entry.get("version", 0))
-            published[collection][doc_id] = max(version, published[collection].get(doc_id, 0))
-        await self.store.clear_outbox(published)
+        """Publish in order per key (group events and population requests have different keys)."""
+        batches = written_by_collection(produced)
+        self.store.count_round_trips(len(batches))  # each relay empties its outboxes in one call
+        await asyncio.gather(*(self.relays[c].publish(written) for c, written in batches.items()))
 
     async def sweep(self) -> int:
         """Publish whatever an earlier process stored but did not publish."""
-        pending = await self.store.pending_outbox()
-        produced = [(collection, doc_id, e) for collection, doc_id, entries in pending for e in entries]
-        if produced:
-            await self.publish(produced)
-            log.info("outbox sweep published", extra={"count": len(produced)})
-        return len(produced)
+        return sum([await relay.sweep() for relay in self.relays.values()])

@@ -5,12 +5,12 @@ version it read, with ``upsert=True``: when another consumer wrote first, the up
 collides with the existing ``_id`` (E11000) and the key is reported as a conflict, to be
 re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
 Outbox: events produced by a change are pushed onto the document in the same write, so
-state and events are stored together; the relay publishes them, then empties the outbox
-if the document is still at the version that stored them. A writer that finds entries
-left by an earlier one (which stopped before publishing) publishes them with its own.
+state and events are stored together; the relay (``services.common.outbox``) publishes
+them, then empties the outbox if the document is still at the version that stored them.
+A writer that finds entries left by an earlier one (which stopped before publishing)
+publishes them with its own.
 """
 
-import json
 from dataclasses import asdict, fields
 from datetime import date
 from typing import Any
@@ -23,12 +23,14 @@ from pymongo.errors import BulkWriteError
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief
 
+from services.common.outbox import Entry
+
 from ..domain.groups import Group
 from ..domain.identity import RecordState
 
 DUPLICATE_KEY = 11000
 Doc = dict[str, Any]
-OutboxEntry = dict[str, str]  # id, topic, key, payload (JSON text), version of the document that stored it
+OutboxEntry = Entry  # plus "version": the version of the document that stored it
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
 StoredRecord = tuple[RecordState, int, list[OutboxEntry]]  # state, version, unpublished entries
 
@@ -83,6 +85,9 @@ class IdentityStore:
         self.records = db["dedup_records"]
         self.groups = db["dedup_groups"]
         self.round_trips = 0  # database calls made (also a metric, read by the benchmark)
+
+    def count_round_trips(self, count: int) -> None:
+        self._trips(count)
 
     def _trips(self, count: int) -> None:
         self.round_trips += count
@@ -146,34 +151,3 @@ class IdentityStore:
                 raise
             return {keys[e["index"]] for e in errors}
         return set()
-
-    async def pending_outbox(self, limit: int = 500) -> list[tuple[str, str, list[OutboxEntry]]]:
-        """(collection name, _id, entries) of documents whose events are not published yet."""
-        result = []
-        for collection in (self.groups, self.records):
-            self._trips(1)
-            found = collection.find({"has_outbox": True}, {"outbox": 1}).limit(limit)
-            result += [(collection.name, d["_id"], d.get("outbox", [])) async for d in found]
-        return result
-
-    async def clear_outbox(self, published: dict[str, dict[str, int]]) -> None:
-        """Empty the outboxes whose entries were published (collection name → _id → version).
-
-        Only a document still at the version that stored those entries is emptied: if
-        another writer pushed entries meanwhile they stay for their own relay (or the sweep,
-        which may publish ours again: consumers drop repeats by event id)."""
-        for collection in (self.groups, self.records):
-            by_id = published.get(collection.name, {})
-            if by_id:
-                self._trips(1)
-                await collection.bulk_write([
-                    UpdateOne({"_id": _id, "version": version}, {"$unset": {"outbox": "", "has_outbox": ""}})
-                    for _id, version in by_id.items()], ordered=False)
-
-
-def outbox_entry(topic: str, key: str, event: Any) -> OutboxEntry:
-    return {"id": str(event.event_id), "topic": topic, "key": key, "payload": event.model_dump_json()}
-
-
-def entry_payload(entry: OutboxEntry) -> Any:
-    return json.loads(entry["payload"])

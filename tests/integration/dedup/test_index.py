@@ -19,8 +19,10 @@ from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentRegistered
 
+from services.common import outbox
 from services.common.settings import ServiceSettings
 from services.dedup import changes
+from services.dedup.adapters.relay import written_by_collection
 from services.dedup.adapters.store import IdentityStore
 from services.dedup.indexer import Change, Indexer, Produced
 
@@ -46,10 +48,9 @@ def registered(rec: Any) -> Change:
 async def applied(indexer: Indexer, batch: list[Change]) -> Produced:
     """Apply, then empty the outboxes as the relay does once it has published."""
     produced = await indexer.apply(batch)
-    published: dict[str, dict[str, int]] = {}
-    for collection, doc_id, entry in produced:
-        published.setdefault(collection, {})[doc_id] = int(entry["version"])
-    await indexer.store.clear_outbox(published)
+    collections = {c.name: c for c in (indexer.store.groups, indexer.store.records)}
+    for name, written in written_by_collection(produced).items():
+        await outbox.clear(collections[name], written)
     return produced
 
 
@@ -242,8 +243,7 @@ async def test_the_outbox_is_emptied_only_at_the_version_that_stored_it(
     await indexer.apply([registered(record(1, number=number))])
     second = await indexer.apply([registered(record(2, district="440103", number=number))])
     await indexer.apply([registered(record(3, district="120101", number=number))])
-    stale = {c: {doc: int(e["version"])} for c, doc, e in second if c == indexer.store.groups.name}
-    await indexer.store.clear_outbox(stale)
-    pending = [e for c, _, entries in await indexer.store.pending_outbox() if c == indexer.store.groups.name
-               for e in entries]
+    stale = written_by_collection(second)[indexer.store.groups.name]
+    await outbox.clear(indexer.store.groups, stale)
+    pending = [e for _, _, entries in await outbox.pending(indexer.store.groups) for e in entries]
     assert len(pending) == 2  # the newer write's entries are still there for its relay or the sweep
