@@ -37,7 +37,7 @@ def router(store: NotifyStore, page_size_max: int) -> APIRouter:
     async def inbox(
         principal: CurrentPrincipal,
         unread: bool = False,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=page_size_max)] = 50,
     ) -> InboxPage:
         has_more, docs = await store.list_inbox(

@@ -27,6 +27,7 @@ from .domain.errors import Invalid, OutsideJurisdiction, Refused
 from .domain.jurisdiction import require_view, visible_scope
 from .domain.rules import allowed_actions
 
+MAX_PAGE = 10_000  # the database skips (page - 1) × page_size documents: keep that bounded
 RN = Annotated[str, Field(pattern=r"^[GJL][0-9A-Z]{18}$")]
 
 
@@ -141,7 +142,9 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
             has_more=has_more, page=page, page_size=page_size, items=[case_view(c, actor) for c in found]
         )
 
-    Pg = Annotated[int, Query(ge=1)]
+    Pg = Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Pages past the 10 000th are refused (narrow the filters).")
+    ]
     Size = Annotated[int, Query(ge=1, le=page_size_max)]
 
     @api.get("/cases", summary="Problem groups in your jurisdiction, newest first")
