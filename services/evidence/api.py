@@ -20,7 +20,7 @@ from .adapters.records import Records
 from .domain.files import FileRefused
 from .domain.keys import bucket_for, evidence_id, object_key
 from .settings import EvidenceSettings
-from .upload import read_files
+from .upload import Received, read_files
 
 PRODUCER = "xueji-evidence"
 RN = Annotated[str, Query(pattern=r"^[GJL][0-9A-Z]{18}$")]
@@ -46,6 +46,14 @@ class OutsideJurisdiction(Exception):
 
 class NotFound(Exception):
     pass
+
+
+def stored_event(evidence_id: UUID, group_id: UUID, registry_number: str, province: str, uploader: str,
+                 received: Received) -> EvidenceStored:
+    """The event announcing a stored file (the workflow accepts only evidence it announced)."""
+    return EvidenceStored(producer=PRODUCER, evidence_id=evidence_id, group_id=group_id,
+                          registry_number=registry_number, province_code=province, uploaded_by=uploader,
+                          file_type=received.kind, size_bytes=len(received.data), sha256=received.sha256)
 
 
 def may_read(principal: Principal, member: dict[str, str], arbiter_code: str | None) -> bool:
@@ -126,17 +134,7 @@ def router(
                         "original-name": f.name.encode().hex(),
                     },
                 )
-            event = EvidenceStored(
-                producer=PRODUCER,
-                evidence_id=eid,
-                group_id=group_id,
-                registry_number=registry_number,
-                province_code=province,
-                uploaded_by=principal.organisation_code,
-                file_type=f.kind,
-                size_bytes=len(f.data),
-                sha256=f.sha256,
-            )
+            event = stored_event(eid, group_id, registry_number, province, principal.organisation_code, f)
             entries = [entry(EVIDENCE, str(group_id), event)]
             new = await records.add(
                 {
