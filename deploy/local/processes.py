@@ -72,6 +72,7 @@ def _env(service: Service) -> dict[str, str]:
     env = dict(os.environ)
     env.update(dict(line.split("=", 1) for line in stack.env_lines()))
     env["XUEJI_HTTP_PORT"] = str(service.port)
+    env["XUEJI_INSTANCE_ID"] = service.name  # a restarted service takes its partitions back at once
     return env
 
 

@@ -42,3 +42,8 @@ def make_broker(settings: ServiceSettings, service: str, dead_letters: DeadLette
     )
     dead_letters.bind(broker)
     return broker
+
+
+def instance_of(settings: ServiceSettings, purpose: str) -> str | None:
+    """The static member id of one subscriber of this process (None: dynamic membership)."""
+    return f"{settings.INSTANCE_ID}.{purpose}" if settings.INSTANCE_ID else None

@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
 
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = 8000
+    # Static consumer-group membership: a process restarted with the same id (a crashed container
+    # in the same pod) takes its partitions back at once instead of waiting for a rebalance.
+    INSTANCE_ID: str | None = None
     # False: serve HTTP and publish, consume nothing (an API-only replica; consumers run elsewhere).
     SUBSCRIBE: bool = True
 

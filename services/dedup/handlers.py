@@ -21,6 +21,7 @@ from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentDeleted
 
 from services.common.deadletter import DeadLetters
+from services.common.kafka import instance_of
 
 from . import changes
 from .adapters.relay import OutboxRelay
@@ -46,7 +47,8 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
             return changes.upstream_deleted(body)
         return changes.registered(body, pepper, today())
 
-    @broker.subscriber(topics.REGISTRATIONS, group_id=f"{settings.CONSUMER_GROUP}.registrations", batch=True,
+    @broker.subscriber(topics.REGISTRATIONS, group_id=f"{settings.CONSUMER_GROUP}.registrations",
+                       group_instance_id=instance_of(settings, "registrations"), batch=True,
                        max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
                        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_registrations(message: KafkaMessage) -> None:
@@ -55,6 +57,7 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
         await apply([to_change(r) for r in registrations], topics.REGISTRATIONS)
 
     @broker.subscriber(topics.DEDUP_COMMANDS, group_id=f"{settings.CONSUMER_GROUP}.commands",
+                       group_instance_id=instance_of(settings, "commands"),
                        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_command(command: topics.DedupCommand) -> None:
         """Approved decisions of the workflow: amend, delete, mark formal, mark attested-distinct."""
@@ -72,6 +75,7 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
         await apply([change], topics.DEDUP_COMMANDS)
 
     @broker.subscriber(topics.POPULATION_RESULTS, group_id=f"{settings.CONSUMER_GROUP}.population",
+                       group_instance_id=instance_of(settings, "population"),
                        batch=True,
                        max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
                        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)

@@ -20,7 +20,7 @@ from xueji_contracts.population import PopulationVerificationRequested, Populati
 from xueji_contracts.topics import POPULATION_REQUESTS, POPULATION_RESULTS
 
 from services.common.deadletter import DeadLetters
-from services.common.kafka import make_broker
+from services.common.kafka import instance_of, make_broker
 from services.common.logs import configure_logging
 from services.common.mongo import make_mongo_client
 from services.common.service import build_app
@@ -66,7 +66,8 @@ def create_app(settings: StandinSettings | None = None) -> FastAPI:
     broker = make_broker(settings, SERVICE, dead_letters)
     unknown = PopulationOutcome(settings.POPULATION_UNKNOWN)
 
-    @broker.subscriber(POPULATION_REQUESTS, group_id=settings.CONSUMER_GROUP, auto_offset_reset="earliest",
+    @broker.subscriber(POPULATION_REQUESTS, group_id=settings.CONSUMER_GROUP,
+                       group_instance_id=instance_of(settings, "requests"), auto_offset_reset="earliest",
                        batch=True, max_records=500, batch_timeout_ms=100, ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_requests(message: KafkaMessage) -> None:
         """Answer verification requests from the fixture file (read afresh for each batch)."""

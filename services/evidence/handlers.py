@@ -6,6 +6,8 @@ from xueji_contracts import topics
 from xueji_contracts.cases import ArbitrationStateChanged, GroupOpened, MembersChanged
 from xueji_contracts.provinces import PROVINCES
 
+from services.common.kafka import instance_of
+
 from .adapters.records import Records
 from .settings import EvidenceSettings
 
@@ -16,6 +18,7 @@ def register_handlers(broker: KafkaBroker, settings: EvidenceSettings, records: 
     @broker.subscriber(
         *case_topics,
         group_id=f"{settings.CONSUMER_GROUP}.cases",
+        group_instance_id=instance_of(settings, "cases"),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

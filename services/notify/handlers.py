@@ -18,6 +18,7 @@ from xueji_contracts.enums import Channel
 from xueji_contracts.notifications import NotificationFailed
 
 from services.common.deadletter import DeadLetters, PoisonMessage
+from services.common.kafka import instance_of
 
 from .adapters.store import NotifyStore
 from .adapters.webhooks import WebhookSender
@@ -44,6 +45,7 @@ def register_handlers(
     @broker.subscriber(
         *case_topics,
         group_id=f"{settings.CONSUMER_GROUP}.cases",
+        group_instance_id=instance_of(settings, "cases"),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

@@ -5,6 +5,8 @@ from faststream.kafka import KafkaBroker
 from xueji_contracts import topics
 from xueji_contracts.evidence import EvidenceStored
 
+from services.common.kafka import instance_of
+
 from .cases import Cases
 from .settings import WorkflowSettings
 
@@ -13,6 +15,7 @@ def register_handlers(broker: KafkaBroker, settings: WorkflowSettings, cases: Ca
     @broker.subscriber(
         topics.PROBLEMS,
         group_id=f"{settings.CONSUMER_GROUP}.problems",
+        group_instance_id=instance_of(settings, "problems"),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
@@ -23,6 +26,7 @@ def register_handlers(broker: KafkaBroker, settings: WorkflowSettings, cases: Ca
     @broker.subscriber(
         topics.EVIDENCE,
         group_id=f"{settings.CONSUMER_GROUP}.evidence",
+        group_instance_id=instance_of(settings, "evidence"),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

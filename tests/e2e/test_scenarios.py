@@ -3,6 +3,7 @@
 import json
 import random
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -58,10 +59,11 @@ async def test_same_district_duplicate_attested_approved_auto_rejected_deleted_a
     system: System,
 ) -> None:
     rng = random.Random(uuid.uuid4().int)
-    number = synthetic_id_number(rng, "110105", BIRTH, Gender.MALE)
+    birth = BIRTH + timedelta(days=rng.randrange(3000))  # with the sequence digits: numbers never collide
+    number = synthetic_id_number(rng, "110105", birth, Gender.MALE)
     serial = rng.randrange(1000, 9999)
-    a = record(serial, number=number, school="1101050011")
-    b = record(serial + 1, number=number, school="1101050012")
+    a = record(serial, number=number, school="1101050011", birth=birth)
+    b = record(serial + 1, number=number, school="1101050012", birth=birth)
     await register(a, b)
     with (
         system.client("workflow", Role.SCHOOL_REGISTRAR, a.school_code) as school_a,
@@ -118,12 +120,20 @@ async def test_id_changed_from_the_population_database_is_amended_to_the_new_num
     system: System,
 ) -> None:
     rng = random.Random(uuid.uuid4().int)
-    old = synthetic_id_number(rng, "440103", BIRTH, Gender.MALE)
-    new = synthetic_id_number(rng, "440103", BIRTH, Gender.MALE)
+    birth = BIRTH + timedelta(days=rng.randrange(3000))  # with the sequence digits: numbers never collide
+    old = synthetic_id_number(rng, "440103", birth, Gender.MALE)
+    new = synthetic_id_number(rng, "440103", birth, Gender.MALE)
     entry = {"id_number": old, "name": "王五", "outcome": "changed", "new_id_number": new}
     with system.population_fixture.open("a", encoding="utf-8") as fixture:
         fixture.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    rec = record(rng.randrange(1000, 9999), district="440103", number=old, name="王五", school="4401030021")
+    rec = record(
+        rng.randrange(1000, 9999),
+        district="440103",
+        number=old,
+        name="王五",
+        school="4401030021",
+        birth=birth,
+    )
     await register(rec)
     with (
         system.client("workflow", Role.SCHOOL_REGISTRAR, rec.school_code) as school,
@@ -167,9 +177,14 @@ async def test_two_districts_approve_the_lowest_common_superior_arbitrates_and_t
     system: System, district_a: str, district_b: str, arbiter: str
 ) -> None:
     rng = random.Random(uuid.uuid4().int)
-    number = synthetic_id_number(rng, district_a, BIRTH, Gender.MALE)
-    a = record(rng.randrange(1000, 9999), district=district_a, number=number, school=f"{district_a}0031")
-    b = record(rng.randrange(1000, 9999), district=district_b, number=number, school=f"{district_b}0032")
+    birth = BIRTH + timedelta(days=rng.randrange(3000))  # with the sequence digits: numbers never collide
+    number = synthetic_id_number(rng, district_a, birth, Gender.MALE)
+    a = record(
+        rng.randrange(1000, 9999), district=district_a, number=number, school=f"{district_a}0031", birth=birth
+    )
+    b = record(
+        rng.randrange(1000, 9999), district=district_b, number=number, school=f"{district_b}0032", birth=birth
+    )
     await register(a, b)
     members = {a.registry_number, b.registry_number}
     with (
@@ -191,7 +206,7 @@ async def test_two_districts_approve_the_lowest_common_superior_arbitrates_and_t
             json={"approved_registry_number": a.registry_number, "reason": "先注册"},
         )
         assert decided.status_code == 200 and decided.json()["arbitration_status"] == "decided"
-        new_number = synthetic_id_number(rng, district_b, BIRTH, Gender.MALE)
+        new_number = synthetic_id_number(rng, district_b, birth, Gender.MALE)
         evidence_id = upload_evidence(system, group, b)
         amend = {
             "action": "amend",

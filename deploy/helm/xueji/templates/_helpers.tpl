@@ -36,6 +36,8 @@ app.kubernetes.io/component: {{ .name }}
   value: "0.0.0.0"
 - name: XUEJI_HTTP_PORT
   value: "8000"
+- name: XUEJI_INSTANCE_ID
+  valueFrom: {fieldRef: {fieldPath: metadata.name}}
 - name: XUEJI_KAFKA_BOOTSTRAP
   value: {{ .Values.kafka.bootstrap | quote }}
 - name: XUEJI_KAFKA_SECURITY_PROTOCOL
