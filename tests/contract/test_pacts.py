@@ -22,7 +22,17 @@ from services.workflow.domain.handling import (
     submit_action,
 )
 
-from ..unit.workflow.factories import EVIDENCE, NOW, arbiter, brief, bureau, case_of, leader, registrar
+from ..unit.workflow.factories import (
+    EVIDENCE,
+    NOW,
+    arbiter,
+    attest,
+    brief,
+    bureau,
+    case_of,
+    leader,
+    registrar,
+)
 from .pacts import PACTS, Pact
 
 JSON_TYPES = {"string": str, "integer": int, "array": list, "object": dict, "boolean": bool}
@@ -74,17 +84,7 @@ def produced_messages() -> list[dict[str, Any]]:
 
     case = case_of(a, b)
     for member in (a, b):
-        submit_action(
-            case,
-            registrar(member),
-            member.registry_number,
-            Action.ATTEST,
-            NOW,
-            evidence_ids=EVIDENCE,
-            known_evidence=frozenset(EVIDENCE),
-            opinion="real",
-        )
-        review(case, bureau(member), member.registry_number, ReviewDecision.APPROVED, None, NOW)
+        attest(case, member, approve=True, opinion="real")
     decide_arbitration(case, arbiter(case.arbiter_code or ""), a.registry_number, "older", NOW)
     submit_action(case, registrar(b), b.registry_number, Action.DELETE, NOW, confirmed=True)
     confirm_deletion(case, leader(b), b.registry_number, NOW)
@@ -107,17 +107,7 @@ def produced_messages() -> list[dict[str, Any]]:
     messages += id_case.pending
     ngb = case_of(a, b, problem=ProblemType.DUPLICATE_NGB)
     for member in (a, b):
-        submit_action(
-            ngb,
-            registrar(member),
-            member.registry_number,
-            Action.ATTEST,
-            NOW,
-            evidence_ids=EVIDENCE,
-            known_evidence=frozenset(EVIDENCE),
-            opinion="twins",
-        )
-        review(ngb, bureau(member), member.registry_number, ReviewDecision.APPROVED, None, NOW)
+        attest(ngb, member, approve=True, opinion="twins")
     messages += ngb.pending
     id_attest = open_case(detected, RuleSet.R2017, NOW)
     submit_action(

@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from xueji_contracts.enums import IdType, ProblemType, RecordStatus, Role, RuleSet
+from xueji_contracts.enums import Action, IdType, ProblemType, RecordStatus, ReviewDecision, Role, RuleSet
 from xueji_contracts.problems import MemberBrief, ProblemDetected
 
 from services.workflow.domain.case import Actor, Case
-from services.workflow.domain.handling import open_case
+from services.workflow.domain.handling import open_case, review, submit_action
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 EVIDENCE = (UUID("00000000-0000-4000-8000-000000000001"),)
@@ -62,3 +62,11 @@ def arbiter(code: str) -> Actor:
 
 def kinds(case: Case) -> list[str]:
     return [getattr(e, "event_type", "") for e in case.pending]
+
+
+def attest(case: Case, member: MemberBrief, *, approve: bool = False, opinion: str = "two children") -> None:
+    """The member's school attests with evidence; with ``approve`` its bureau approves too."""
+    submit_action(case, registrar(member), member.registry_number, Action.ATTEST, NOW, evidence_ids=EVIDENCE,
+                  known_evidence=frozenset(EVIDENCE), opinion=opinion)
+    if approve:
+        review(case, bureau(member), member.registry_number, ReviewDecision.APPROVED, None, NOW)
