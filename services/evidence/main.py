@@ -19,6 +19,7 @@ from .adapters.objects import ObjectStore
 from .adapters.records import Records
 from .handlers import register_handlers
 from .settings import EvidenceSettings
+from .storing import Evidence
 
 SERVICE = "xueji-evidence"
 
@@ -52,7 +53,7 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
     app.state.token_verifier = verifier_from_settings(settings)
     app.state.objects, app.state.records = objects, records
     install_problem_handlers(app)
-    api.install(app, api.router(settings, objects, records, relay))
+    api.install(app, api.router(Evidence(settings, objects, records, relay), settings))
     return app
 
 

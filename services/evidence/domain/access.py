@@ -1,0 +1,33 @@
+"""Who may upload and read a member's evidence (issue: its school, its bureau, its arbiter)."""
+
+from dataclasses import dataclass
+
+from xueji_contracts.enums import Role
+
+
+class OutsideJurisdiction(Exception):
+    """The caller has no jurisdiction over this member's evidence (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    school_code: str
+    district_code: str
+    province_code: str
+
+
+def require_uploader(role: Role, organisation: str, member: Member) -> None:
+    if role is not Role.SCHOOL_REGISTRAR or organisation != member.school_code:
+        raise OutsideJurisdiction("only the registrar of the member's school uploads its evidence")
+
+
+def require_reader(role: Role, organisation: str, member: Member, arbiter_code: str | None) -> None:
+    allowed = (
+        (role in (Role.SCHOOL_REGISTRAR, Role.SCHOOL_LEADER) and organisation == member.school_code)
+        or (role is Role.BUREAU_REGISTRAR and organisation == member.district_code)
+        or (role is Role.ARBITER and organisation == arbiter_code)
+    )
+    if not allowed:
+        raise OutsideJurisdiction(
+            "only the member's school, its bureau and its arbiter may read this evidence"
+        )
