@@ -259,20 +259,7 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
         group_id: UUID, registry_number: RN, body: Confirmation, principal: CurrentPrincipal
     ) -> CaseView:
         actor = actor_of(principal)
-        created: list[Case] = []
-
-        def decide(case: Case, now: datetime) -> None:
-            created[:] = [
-                handling.reinitiate(case, actor, registry_number, body.confirm, cases.rule_set, now)
-            ]
-
-        loaded = await cases.store.load(group_id)
-        if loaded is None:
-            raise CaseNotFound(str(group_id))
-        decide(loaded[0].model_copy(deep=True), cases.clock())  # refused here before anything is written
-        await cases.create(created[0])  # the new group first: its id is derived, so a retry finds it
-        await cases.change(group_id, decide)
-        return case_view(created[0], actor)
+        return case_view(await cases.reinitiate(group_id, actor, registry_number, body.confirm), actor)
 
     return api
 

@@ -17,10 +17,10 @@ from xueji_contracts.problems import MembershipChanged, ProblemCleared, ProblemD
 from services.common.outbox import OutboxRelay
 
 from .adapters.store import CaseStore, outbox_entries
-from .domain.case import Case
+from .domain.case import Actor, Case
 from .domain.deadlines import DeadlinePolicy, fire_due_timers
 from .domain.errors import Refused
-from .domain.handling import apply_membership, open_case
+from .domain.handling import apply_membership, open_case, reinitiate
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 10
@@ -72,6 +72,19 @@ class Cases:
         for group_id in due:
             await self.change(group_id, lambda case, now: fire_due_timers(case, policy, now))
         return len(due)
+
+    async def reinitiate(self, group_id: UUID, actor: Actor, registry_number: str, confirmed: bool) -> Case:
+        """佐证后发起重新处理: the new one-member group is written first (its id is derived from the old
+        group and the member, so a retry finds it), then the old group records the re-initiation."""
+        loaded = await self.store.load(group_id)
+        if loaded is None:
+            raise CaseNotFound(str(group_id))
+        # decided on the loaded copy first: a refusal writes nothing
+        new = reinitiate(loaded[0], actor, registry_number, confirmed, self.rule_set, self.clock())
+        await self.create(new)
+        await self.change(group_id, lambda case, now: reinitiate(case, actor, registry_number, confirmed,
+                                                                 self.rule_set, now))
+        return new
 
     async def on_problem(self, event: ProblemDetected | MembershipChanged | ProblemCleared) -> None:
         """Dedup's problem events: open a case, or bring its members up to date."""

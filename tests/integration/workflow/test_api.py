@@ -59,6 +59,19 @@ async def test_same_district_path_through_the_api_with_history(cases: Cases, as_
     whats = [h["what"] for h in history]
     assert whats[0] == "group_opened" and "auto_rejected" in whats and whats[-1] == "group_closed"
     assert any(h["actor"] and h["actor"]["organisation_code"] == a.district_code for h in history)
+    # 佐证后发起重新处理: a new one-member group for school A only, linked to the closed one
+    url = member_url(group, a, "reinitiation")
+    assert (await school_a.post(url, json={"confirm": False})).status_code == 422
+    reopened = await school_a.post(url, json={"confirm": True})
+    assert reopened.status_code == 200, reopened.text
+    new = reopened.json()
+    assert new["linked_group_id"] == group
+    assert [m["registry_number"] for m in new["members"]] == [a.registry_number]
+    assert (await school_a.get(f"/v1/cases/{new['group_id']}")).status_code == 200
+    other_side = await school_b.get(f"/v1/cases/{new['group_id']}")
+    assert other_side.status_code == 403  # the other side sees nothing
+    again = await school_a.post(url, json={"confirm": True})
+    assert again.status_code == 409 and problem_of(again)["rule"] == "reinitiate.attest_approved_member"
 
 
 async def test_errors_are_problem_documents(cases: Cases, as_party: Client) -> None:
