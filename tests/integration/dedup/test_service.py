@@ -13,6 +13,7 @@ from xueji_contracts.topics import DEAD_LETTERS, PROBLEMS, REGISTRATIONS
 from services.dedup import main, population_standin
 from services.dedup.settings import DedupSettings
 
+from ...messages import decoded_or_none
 from ...unit.dedup.factories import id_number, record
 
 pytestmark = pytest.mark.integration
@@ -67,7 +68,7 @@ async def registrations_flow(unique: str, tmp_path: Path) -> None:
         ours = {a.registry_number, b.registry_number, moved.registry_number}
 
         def events_of(messages: list[Any]) -> list[dict[str, Any]]:
-            decoded = [json.loads(m.value) for m in messages]
+            decoded = [d for d in map(decoded_or_none, (m.value for m in messages)) if d]
             return [e for e in decoded if {m["registry_number"] for m in e["members"]} & ours]
 
         problems = events_of(await collect(PROBLEMS, unique, lambda seen: len(events_of(seen)) >= 2))

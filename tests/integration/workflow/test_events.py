@@ -1,7 +1,6 @@
 """Dedup's problem events in through the broker; case events out on each province's topic."""
 
 import asyncio
-import json
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,6 +16,7 @@ from xueji_contracts.topics import DEDUP_COMMANDS, PROBLEMS, case_topic
 from services.workflow.cases import Cases
 from services.workflow.settings import WorkflowSettings
 
+from ...messages import decoded_or_none
 from ...unit.workflow.factories import EVIDENCE, brief
 from .conftest import Client
 
@@ -38,8 +38,8 @@ async def events_on(
         async with asyncio.timeout(within):
             while not until(seen):
                 batch = await consumer.getmany(timeout_ms=300)
-                decoded = [json.loads(m.value) for records in batch.values() for m in records]
-                seen += [e for e in decoded if e.get("group_id") == str(group)]
+                decoded = [decoded_or_none(m.value) for records in batch.values() for m in records]
+                seen += [e for e in decoded if e and e.get("group_id") == str(group)]
     finally:
         await consumer.stop()
     return seen

@@ -25,22 +25,9 @@ from services.workflow.domain.handling import (
     submit_action,
 )
 
-from .factories import EVIDENCE, NOW, arbiter, brief, bureau, case_of, kinds, leader, registrar
+from .factories import EVIDENCE, NOW, arbiter, attest, brief, bureau, case_of, kinds, leader, registrar
 
 APPROVE, REJECT = ReviewDecision.APPROVED, ReviewDecision.REJECTED
-
-
-def attest(case: Case, b: MemberBrief) -> None:
-    submit_action(
-        case,
-        registrar(b),
-        b.registry_number,
-        Action.ATTEST,
-        NOW,
-        evidence_ids=EVIDENCE,
-        known_evidence=frozenset(EVIDENCE),
-        opinion="two real children",
-    )
 
 
 def amend(case: Case, b: MemberBrief, number: str = "110105201201011234") -> None:
