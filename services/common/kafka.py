@@ -7,6 +7,7 @@ from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from .deadletter import DeadLetters
+from .fetching import pace_empty_fetches
 from .settings import ServiceSettings
 
 # Idempotent producer, acknowledged by every in-sync replica: no loss, no doubles on retry.
@@ -30,6 +31,7 @@ def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
 
 def make_broker(settings: ServiceSettings, service: str, dead_letters: DeadLetters) -> KafkaBroker:
     """A broker whose subscribers send poison messages to the dead-letter topic."""
+    pace_empty_fetches(settings.KAFKA_EMPTY_FETCH_WAIT_MS)
     broker = KafkaBroker(
         settings.KAFKA_BOOTSTRAP,
         client_id=service,

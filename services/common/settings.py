@@ -27,6 +27,9 @@ class ServiceSettings(BaseSettings):
     KAFKA_SASL_USERNAME: str | None = None
     KAFKA_SASL_PASSWORD: SecretStr | None = None
     KAFKA_CA_FILE: str | None = None
+    # An idle consumer waits this long after a fetch that came back empty early (0: no wait).
+    # Real Kafka holds fetches itself, so this only matters against brokers that do not.
+    KAFKA_EMPTY_FETCH_WAIT_MS: int = 100
 
     MONGO_URI: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     MONGO_DATABASE: str = "xueji"
