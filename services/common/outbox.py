@@ -50,6 +50,11 @@ class OutboxRelay:
 
     async def publish(self, written: Written) -> None:
         """Publish the entries of documents written at the given versions, then empty their outboxes."""
+        await self.send(written)
+        await clear(self.collection, written)
+
+    async def send(self, written: Written) -> None:
+        """Publish entries in order per key, leaving the outboxes as they are."""
         by_key: dict[str, list[Entry]] = defaultdict(list)
         for _, _, entries in written:
             for item in entries:
@@ -61,7 +66,6 @@ class OutboxRelay:
                                           headers={"content-type": "application/json"})
 
         await asyncio.gather(*(in_order(e) for e in by_key.values()))
-        await clear(self.collection, written)
 
     async def sweep(self, limit: int = 200) -> int:
         """Publish what crashed writers left behind."""

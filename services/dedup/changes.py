@@ -30,9 +30,8 @@ def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: 
         return replace(new, id_attested=old.id_attested) if old else new
 
     raw = record.id_number if record.id_type is IdType.RESIDENT_ID and record.id_number else None
-    return Change(record.registry_number, compute, population_request=(raw, record.name) if raw else None)
-
-
+    return Change(record.registry_number, compute, population_request=(raw, record.name) if raw else None,
+                  fresh=True)
 
 
 def deleted(registry_number: str) -> Change:

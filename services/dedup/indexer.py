@@ -1,24 +1,32 @@
 """The dedup use case: apply record changes to the identity index and its groups.
 
-A batch of changes is applied with a handful of database round trips: read the records,
-derive each record's net change, read the groups it touches, apply the domain rules,
-write groups then records (each conditional on the version read; conflicts are re-read
-and recomputed), then publish the outbox.
+Most registrations are of a record nobody else shares a key with. Those are stored with
+two inserts per batch (their one-member groups first, then the records), and their
+population requests are sent without an outbox: if the process stops before sending,
+the registration is read again, both inserts collide, and the versioned path below sends
+the pending request again under the same id.
+
+Everything else (duplicates, ID problems, records seen before, decisions) takes the
+versioned path, with a handful of round trips per batch: read the records, derive each
+record's net change, read the groups it touches, apply the domain rules, write groups
+then records (each conditional on the version read; conflicts are re-read and
+recomputed), then publish the outbox. Groups are written before records, so a record is
+never stored without its group membership.
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from xueji_contracts.population import PopulationVerificationRequested
 from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
 from services.common.outbox import entry as outbox_entry
 
-from .adapters.store import IdentityStore, OutboxEntry, group_to_doc
+from .adapters.store import UNSTORED, IdentityStore, OutboxEntry, group_to_doc
 from .domain.groups import Group, id_problem_key
 from .domain.identity import RecordState
 from .domain.idnumber import normalise_id_number
@@ -42,6 +50,7 @@ class Change:
     population_request: tuple[str, str] | None = None  # (raw ID number, name) when known
     suggested_id_number: str | None = None
     group_ops: Callable[[RecordState | None], list[tuple[str, GroupOp]]] | None = None
+    fresh: bool = False  # may be a record not indexed yet (a registration)
 
 
 def _key_ops(rn: str, old: RecordState | None, new: RecordState | None, pepper: bytes,
@@ -78,6 +87,9 @@ class Indexer:
             by_record[change.registry_number].append(change)
         produced: Produced = []
         todo = list(by_record)
+        if any(c.fresh for c in changes):
+            stored = await self._insert_new(by_record, produced)
+            todo = [rn for rn in todo if rn not in stored]
         for _ in range(MAX_ATTEMPTS):
             if not todo:
                 return produced
@@ -101,6 +113,9 @@ class Indexer:
                     entry = self._population_request(new, *change.population_request)
                     new = replace(new, population_request_id=entry["request_id"])
                     entries.append(entry)
+                elif new is not None and change.population_request and new.awaits_population():
+                    entries.append(self._population_request(new, *change.population_request,
+                                                            request_id=new.population_request_id))
             if new is None:
                 continue
             suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
@@ -140,9 +155,39 @@ class Indexer:
             todo = {k: todo[k] for k in conflicts}
         raise RuntimeError(f"{len(todo)} groups kept conflicting")
 
-    def _population_request(self, state: RecordState, raw_number: str, name: str) -> OutboxEntry:
+    async def _insert_new(self, by_record: dict[str, list[Change]], produced: Produced) -> set[str]:
+        """Insert the records that hold a key alone and have no ID problem; return those stored."""
+        candidates: dict[str, tuple[Change, RecordState, str]] = {}
+        for rn, record_changes in by_record.items():
+            change = record_changes[0]
+            state = change.compute(None) if len(record_changes) == 1 and change.fresh else None
+            key = state.identity_key(self.pepper) if state else None
+            if state is not None and key and state.id_problem() is None:
+                candidates[rn] = (change, state, key)
+        keys = Counter(key for _, _, key in candidates.values())
+        # two of the batch on one key: the versioned path decides
+        new_groups = {rn: Group(key, members={rn: state.brief()})
+                      for rn, (_, state, key) in candidates.items() if keys[key] == 1}
+        held = await self.store.insert_groups(list(new_groups.values()))
+        states, requests = [], []
+        for rn, group in new_groups.items():
+            if group.key in held:
+                continue
+            change, state, _ = candidates[rn]
+            if change.population_request and state.needs_population_check():
+                request = self._population_request(state, *change.population_request)
+                state = replace(state, population_request_id=request["request_id"])
+                requests.append((rn, request))
+            states.append(state)
+        known = await self.store.insert_records(states)
+        produced += [(UNSTORED, rn, request) for rn, request in requests if rn not in known]
+        return {s.registry_number for s in states} - known
+
+    def _population_request(self, state: RecordState, raw_number: str, name: str,
+                            request_id: str | None = None) -> OutboxEntry:
         event = PopulationVerificationRequested(
-            producer=PRODUCER, request_id=uuid4(), registry_number=state.registry_number,
+            producer=PRODUCER, request_id=UUID(request_id) if request_id else uuid4(),
+            registry_number=state.registry_number,
             id_number=normalise_id_number(raw_number), name=name)
         return {**outbox_entry(POPULATION_REQUESTS, state.registry_number, event),
                 "request_id": str(event.request_id)}

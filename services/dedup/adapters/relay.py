@@ -1,5 +1,8 @@
 """Dedup's outbox relay: its documents live in two collections, each with the common relay.
 
+Entries of the ``UNSTORED`` collection (population requests of newly inserted records)
+are only sent: no outbox holds them (see ``indexer``).
+
 A crash between publishing and emptying an outbox publishes an entry again: consumers drop
 it by its ``event_id`` (and problem events carry a ``sequence``), so nothing is lost or
 doubled in effect. The sweep picks up entries a crashed process left behind.
@@ -12,7 +15,7 @@ from faststream.kafka import KafkaBroker
 
 from services.common import outbox
 
-from .store import IdentityStore, OutboxEntry
+from .store import UNSTORED, IdentityStore, OutboxEntry
 
 
 def written_by_collection(produced: list[tuple[str, str, OutboxEntry]]) -> dict[str, outbox.Written]:
@@ -32,8 +35,10 @@ class OutboxRelay:
     async def publish(self, produced: list[tuple[str, str, OutboxEntry]]) -> None:
         """Publish in order per key (group events and population requests have different keys)."""
         batches = written_by_collection(produced)
+        unstored = batches.pop(UNSTORED, [])
         self.store.count_round_trips(len(batches))  # each relay empties its outboxes in one call
-        await asyncio.gather(*(self.relays[c].publish(written) for c, written in batches.items()))
+        await asyncio.gather(self.relays[self.store.records.name].send(unstored),
+                             *(self.relays[c].publish(written) for c, written in batches.items()))
 
     async def sweep(self) -> int:
         """Publish whatever an earlier process stored but did not publish."""

@@ -1,5 +1,9 @@
 """The identity index in MongoDB: records and groups, each with its own outbox.
 
+A record whose identity key nobody holds yet is stored with two plain inserts (the key's
+one-member group, then the record): the ``_id`` unique index makes the insert of a held
+key fail (E11000), and that record takes the versioned path below instead.
+
 Concurrency: every document has a ``version``. A write is ``update_one`` filtered on the
 version it read, with ``upsert=True``: when another consumer wrote first, the upsert
 collides with the existing ``_id`` (E11000) and the key is reported as a conflict, to be
@@ -17,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from prometheus_client import Counter
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
@@ -32,6 +36,7 @@ DUPLICATE_KEY = 11000
 Doc = dict[str, Any]
 OutboxEntry = Entry  # plus "version": the version of the document that stored it
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
+UNSTORED = ""  # the collection named by entries no outbox holds: sent, never cleared
 StoredRecord = tuple[RecordState, int, list[OutboxEntry]]  # state, version, unpublished entries
 
 
@@ -109,6 +114,18 @@ class IdentityStore:
         return {d["_id"]: (group_from_doc(d), group_to_doc(group_from_doc(d)), d.get("outbox", []))
                 async for d in found}
 
+    async def insert_groups(self, groups: list[Group]) -> set[str]:
+        """Claim keys nobody holds yet (one insert each); return the keys already held."""
+        docs = [{"_id": g.key, **group_to_doc(g), "version": 1} for g in groups]
+        return await self._insert(self.groups, docs)
+
+    async def insert_records(self, states: list[RecordState]) -> set[str]:
+        """Store records not indexed yet (one insert each); return the registry numbers already stored."""
+        return await self._insert(self.records, [{**record_to_doc(s), "version": 1} for s in states])
+
+    async def _insert(self, collection: Any, docs: list[Doc]) -> set[str]:
+        return await self._write(collection, [InsertOne(d) for d in docs], [d["_id"] for d in docs])
+
     async def save_records(self, writes: list[tuple[RecordState, int, list[OutboxEntry]]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
         ops, keys = [], []
@@ -139,7 +156,8 @@ class IdentityStore:
             keys.append(group.key)
         return await self._write(self.groups, ops, keys)
 
-    async def _write(self, collection: Any, ops: list[UpdateOne], keys: list[str]) -> set[str]:
+    async def _write(self, collection: Any, ops: list[InsertOne[Doc]] | list[UpdateOne],
+                     keys: list[str]) -> set[str]:
         if not ops:
             return set()
         self._trips(1)

@@ -109,6 +109,11 @@ class RecordState:
         asked = self.population is not None or self.population_request_id is not None
         return self.live and self.checks_by_number and not self.local_reasons() and not asked
 
+    def awaits_population(self) -> bool:
+        """Asked about, with no answer yet."""
+        return self.live and self.checks_by_number and self.population is None \
+            and self.population_request_id is not None
+
     def brief(self) -> MemberBrief:
         return MemberBrief(
             registry_number=self.registry_number, registry_prefix=self.registry_number[0],

@@ -18,12 +18,13 @@ from xueji_contracts.commands import (
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentRegistered
+from xueji_contracts.topics import POPULATION_REQUESTS
 
 from services.common import outbox
 from services.common.settings import ServiceSettings
 from services.dedup import changes
 from services.dedup.adapters.relay import written_by_collection
-from services.dedup.adapters.store import IdentityStore
+from services.dedup.adapters.store import UNSTORED, IdentityStore
 from services.dedup.indexer import Change, Indexer, Produced
 
 from ...unit.dedup.factories import PEPPER, TODAY, id_number, record
@@ -50,7 +51,8 @@ async def applied(indexer: Indexer, batch: list[Change]) -> Produced:
     produced = await indexer.apply(batch)
     collections = {c.name: c for c in (indexer.store.groups, indexer.store.records)}
     for name, written in written_by_collection(produced).items():
-        await outbox.clear(collections[name], written)
+        if name != UNSTORED:  # sent without an outbox
+            await outbox.clear(collections[name], written)
     return produced
 
 
@@ -95,15 +97,48 @@ async def test_concurrent_registrations_of_one_number_yield_exactly_one_group(
             await client.close()
 
 
-async def test_a_redelivered_registration_changes_nothing(
+async def test_a_redelivered_registration_changes_nothing_but_asks_the_open_question_again(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
     number = id_number()
-    batch = [registered(record(1, number=number)), registered(record(2, number=number, district="110108"))]
-    assert len(events(await applied(indexer, batch))) == 1
+    batch = [registered(record(1, number=number)), registered(record(2, number=number, district="110108")),
+             registered(record(3, number=id_number()))]
+    first = await applied(indexer, batch)
+    assert len(events(first)) == 1
     again = await applied(indexer, batch)
-    assert again == []
+    assert events(again) == []
+    # the population requests still unanswered are sent again, under the ids they were stored with
+    asked = {e["registry_number"]: e["request_id"] for e in events(first, POPULATION_REQUESTS)}
+    assert {e["registry_number"]: e["request_id"] for e in events(again, POPULATION_REQUESTS)} == asked
+    assert len(asked) == 3
     assert await mongo[database]["dedup_groups"].count_documents({"group_id": {"$ne": None}}) == 1
+
+
+async def test_records_alone_on_their_key_are_stored_with_two_inserts_a_batch(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    numbers: set[str] = set()
+    while len(numbers) < 50:
+        numbers.add(id_number(district="320102"))
+    batch = [registered(record(n, number=number)) for n, number in enumerate(sorted(numbers), 1)]
+    produced = await indexer.apply(batch)
+    assert indexer.store.round_trips == 2
+    assert len(events(produced, POPULATION_REQUESTS)) == 50
+    assert {collection for collection, _, _ in produced} == {UNSTORED}  # no outbox to empty
+    assert await mongo[database]["dedup_records"].count_documents({"has_outbox": True}) == 0
+
+
+async def test_a_known_record_registered_again_with_a_new_number_leaves_its_group(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    number = id_number()
+    a, b = record(1, number=number), record(2, number=number, district="110108")
+    [detected] = events(await applied(indexer, [registered(a), registered(b)]))
+    renumbered = a.model_copy(update={"id_number": id_number(district="110108")})
+    [cleared] = events(await applied(indexer, [registered(renumbered)]))
+    assert (cleared["event_type"], cleared["group_id"]) == ("problem.cleared", detected["group_id"])
+    [joined] = events(await applied(indexer, [registered(record(3, number=renumbered.id_number))]))
+    assert {m["registry_number"] for m in joined["members"]} == {a.registry_number, "L110105201203040003"}
 
 
 async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(

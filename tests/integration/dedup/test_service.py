@@ -2,19 +2,23 @@
 
 import asyncio
 import json
+import random
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from xueji_contracts.enums import Gender
 from xueji_contracts.students import StudentRegistered
 from xueji_contracts.topics import DEAD_LETTERS, PROBLEMS, REGISTRATIONS
 
 from services.dedup import main, population_standin
+from services.dedup.demo import synthetic_id_number
 from services.dedup.settings import DedupSettings
 
 from ...messages import decoded_or_none
-from ...unit.dedup.factories import id_number, record
+from ...unit.dedup.factories import record
 
 pytestmark = pytest.mark.integration
 
@@ -42,16 +46,21 @@ async def test_registrations_flow_through_the_service_to_problem_events(unique: 
 
 
 async def registrations_flow(unique: str, tmp_path: Path) -> None:
-    number, changed_number = id_number(), id_number(district="440103")
-    new_number = id_number(district="440103")
+    # The service reads the topic from its start, earlier runs' registrations too: this run's
+    # records get a birth date (so registry and ID numbers) of their own.
+    rng = random.Random(unique)
+    birth = date(2010, 1, 1) + timedelta(days=rng.randrange(3650))
+    number = synthetic_id_number(rng, "110105", birth, Gender.MALE)
+    changed_number = synthetic_id_number(rng, "440103", birth, Gender.MALE)
+    new_number = synthetic_id_number(rng, "440103", birth, Gender.MALE)
     fixture = tmp_path / "population.jsonl"
     fixture.write_text(json.dumps({"id_number": changed_number, "name": "王五", "outcome": "changed",
                                    "new_id_number": new_number}) + "\n", encoding="utf-8")
     settings = DedupSettings(MONGO_DATABASE=f"svc_{unique}", CONSUMER_GROUP=f"dedup-{unique}",
                              BATCH_TIMEOUT_MS=50)
     standin = population_standin.StandinSettings(POPULATION_FIXTURE=fixture, CONSUMER_GROUP=f"pop-{unique}")
-    a, b = record(1, number=number), record(2, number=number, district="650102")
-    moved = record(3, number=changed_number, district="440103", name="王五")
+    a, b = record(1, number=number, birth=birth), record(2, number=number, district="650102", birth=birth)
+    moved = record(3, number=changed_number, district="440103", name="王五", birth=birth)
     dedup_app, standin_app = main.create_app(settings), population_standin.create_app(standin)
 
     async with dedup_app.router.lifespan_context(dedup_app), standin_app.router.lifespan_context(standin_app):
