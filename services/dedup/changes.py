@@ -97,4 +97,5 @@ def population_result(result: PopulationVerificationResult) -> Change:
         return replace(old, population=result.outcome)
 
     suggested = result.new_id_number if result.outcome is PopulationOutcome.CHANGED else None
-    return Change(result.registry_number, compute, suggested_id_number=suggested)
+    verified = str(result.request_id) if result.outcome is PopulationOutcome.VERIFIED else None
+    return Change(result.registry_number, compute, suggested_id_number=suggested, verified_request=verified)

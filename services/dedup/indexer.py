@@ -6,6 +6,9 @@ population requests are sent without an outbox: if the process stops before send
 the registration is read again, both inserts collide, and the versioned path below sends
 the pending request again under the same id.
 
+A ``verified`` population answer is stored with one conditional update (see
+``IdentityStore.record_verified``): it can raise no problem.
+
 Everything else (duplicates, ID problems, records seen before, decisions) takes the
 versioned path, with a handful of round trips per batch: read the records, derive each
 record's net change, read the groups it touches, apply the domain rules, write groups
@@ -48,6 +51,7 @@ class Change:
     registry_number: str
     compute: Compute
     population_request: tuple[str, str] | None = None  # (raw ID number, name) when known
+    verified_request: str | None = None  # a verified answer to this request id (stored without a read)
     suggested_id_number: str | None = None
     group_ops: Callable[[RecordState | None], list[tuple[str, GroupOp]]] | None = None
     fresh: bool = False  # may be a record not indexed yet (a registration)
@@ -86,6 +90,11 @@ class Indexer:
         for change in changes:
             by_record[change.registry_number].append(change)
         produced: Produced = []
+        verified = [(rn, c[0].verified_request) for rn, c in by_record.items()
+                    if len(c) == 1 and c[0].verified_request]
+        if verified:
+            await self.store.record_verified(verified)
+            by_record = {rn: c for rn, c in by_record.items() if not (len(c) == 1 and c[0].verified_request)}
         todo = list(by_record)
         if any(c.fresh for c in changes):
             stored = await self._insert_new(by_record, produced)

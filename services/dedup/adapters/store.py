@@ -126,6 +126,18 @@ class IdentityStore:
     async def _insert(self, collection: Any, docs: list[Doc]) -> set[str]:
         return await self._write(collection, [InsertOne(d) for d in docs], [d["_id"] for d in docs])
 
+    async def record_verified(self, answers: list[tuple[str, str]]) -> None:
+        """Record ``verified`` answers (registry number, request id) of records still waiting for them.
+
+        A verified answer raises no problem and touches no group, so one conditional update
+        does: a stale answer (the record was amended and asked again) matches nothing, and
+        the version bump sends a concurrent versioned writer back to re-read.
+        """
+        ops = [UpdateOne({"_id": rn, "population_request_id": request_id, "population": None},
+                         {"$set": {"population": PopulationOutcome.VERIFIED.value}, "$inc": {"version": 1}})
+               for rn, request_id in answers]
+        await self._write(self.records, ops, [rn for rn, _ in answers])
+
     async def save_records(self, writes: list[tuple[RecordState, int, list[OutboxEntry]]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
         ops, keys = [], []

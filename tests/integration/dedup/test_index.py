@@ -282,3 +282,27 @@ async def test_the_outbox_is_emptied_only_at_the_version_that_stored_it(
     await outbox.clear(indexer.store.groups, stale)
     pending = [e for _, _, entries in await outbox.pending(indexer.store.groups) for e in entries]
     assert len(pending) == 2  # the newer write's entries are still there for its relay or the sweep
+
+
+async def test_a_verified_answer_is_stored_without_a_read_and_a_stale_one_changes_nothing(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    rec = record(1, number=id_number(district="320102"))
+    [request] = events(await applied(indexer, [registered(rec)]), POPULATION_REQUESTS)
+    amend = ApplyAmendment(producer="workflow", group_id=uuid4(), registry_number=rec.registry_number,
+                           changes=AmendedFields(id_number=id_number(district="320102"), name="张三"))
+    [asked_again] = events(await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)]),
+                           POPULATION_REQUESTS)
+
+    def verified(asked: dict[str, Any]) -> Change:
+        return changes.population_result(PopulationVerificationResult(
+            producer="standin", request_id=asked["request_id"], registry_number=rec.registry_number,
+            outcome=PopulationOutcome.VERIFIED))
+
+    records = mongo[database]["dedup_records"]
+    trips = indexer.store.round_trips
+    assert await applied(indexer, [verified(request)]) == []
+    assert indexer.store.round_trips == trips + 1
+    assert (await records.find_one({"_id": rec.registry_number}) or {})["population"] is None  # stale
+    await applied(indexer, [verified(asked_again)])
+    assert (await records.find_one({"_id": rec.registry_number}) or {})["population"] == "verified"
