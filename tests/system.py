@@ -58,6 +58,7 @@ class System:
     home: Path
     unique: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    settings: dict[str, dict[str, str]] = field(default_factory=dict)  # per service, over the defaults
 
     @property
     def keys(self) -> Path:
@@ -84,6 +85,7 @@ class System:
             "XUEJI_POPULATION_FIXTURE": str(self.population_fixture),
             "XUEJI_LOG_LEVEL": "WARNING",
             "XUEJI_INSTANCE_ID": f"{self.unique}-{name}",
+            **self.settings.get(name, {}),
         }
 
     def start(self, name: str) -> None:
@@ -103,6 +105,15 @@ class System:
 
     def restart_after_kill(self, name: str) -> None:
         self.kill(name)
+        self.start(name)
+        self.wait_ready(name)
+
+    def restart_with(self, name: str, settings: dict[str, str]) -> None:
+        """Stop a service cleanly and start it again with other settings (as an operator would)."""
+        process = self.processes[name]
+        process.terminate()
+        process.wait(timeout=30)
+        self.settings[name] = settings
         self.start(name)
         self.wait_ready(name)
 

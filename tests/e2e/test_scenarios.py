@@ -8,51 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from xueji_contracts.enums import Gender, Role
-from xueji_contracts.students import StudentRecord, StudentRegistered
-from xueji_contracts.topics import REGISTRATIONS
 
-from services.common.settings import ServiceSettings
 from services.dedup.demo import synthetic_id_number
 
 from ..unit.dedup.factories import BIRTH, record
-from ..unit.evidence.samples import JPEG
 from .conftest import System, eventually
+from .people import attest_with_evidence, case_of, register, upload_evidence
 
 pytestmark = pytest.mark.integration
-
-
-async def register(*records: StudentRecord) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=ServiceSettings().KAFKA_BOOTSTRAP)
-    await producer.start()
-    try:
-        for rec in records:
-            body = StudentRegistered(producer="province-system", record=rec).model_dump_json().encode()
-            await producer.send_and_wait(REGISTRATIONS, body, key=rec.registry_number.encode())
-    finally:
-        await producer.stop()
-
-
-def case_of(client: httpx.Client, registry_numbers: set[str]) -> dict[str, Any] | None:
-    for case in client.get("/v1/cases", params={"page_size": 200}).json()["items"]:
-        if {m["registry_number"] for m in case["members"]} == registry_numbers:
-            return dict(case)
-    return None
-
-
-def upload_evidence(system: System, group: str, rec: StudentRecord) -> str:
-    with system.client("evidence", Role.SCHOOL_REGISTRAR, rec.school_code) as evidence:
-
-        def stored() -> str | None:
-            response = evidence.post(
-                "/v1/evidence",
-                params={"group_id": group, "registry_number": rec.registry_number},
-                files=[("files", ("证明.jpg", JPEG + rec.registry_number.encode()))],
-            )
-            return str(response.json()[0]["evidence_id"]) if response.status_code == 200 else None
-
-        return eventually(stored)  # the evidence service learns the group from the case events
 
 
 async def test_same_district_duplicate_attested_approved_auto_rejected_deleted_and_closed(
@@ -159,17 +123,11 @@ async def test_id_changed_from_the_population_database_is_amended_to_the_new_num
         assert eventually(closed)  # dedup re-keyed, re-checked and cleared the problem
 
 
-def attest_with_evidence(system: System, client: httpx.Client, group: str, rec: StudentRecord) -> None:
-    evidence_id = upload_evidence(system, group, rec)
-    body = {"action": "attest", "evidence_ids": [evidence_id], "opinion": "本校学生信息真实"}
-    url = f"/v1/cases/{group}/members/{rec.registry_number}/actions"
-    eventually(lambda: client.post(url, json=body).status_code == 200)  # once the evidence event has arrived
-
-
 @pytest.mark.parametrize(
     ("district_a", "district_b", "arbiter"),
     [
         ("110105", "110108", "110100"),  # one city: the city arbitrates
+        ("440103", "440303", "440000"),  # two cities of one province: the province arbitrates
         ("110105", "440103", "000000"),  # two provinces: the Ministry arbitrates
     ],
 )
