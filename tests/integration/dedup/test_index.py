@@ -17,7 +17,7 @@ from xueji_contracts.commands import (
 )
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
 from xueji_contracts.population import PopulationVerificationResult
-from xueji_contracts.students import StudentRegistered
+from xueji_contracts.students import StudentRecord, StudentRegistered
 from xueji_contracts.topics import POPULATION_REQUESTS
 
 from services.common import outbox
@@ -58,6 +58,14 @@ async def applied(indexer: Indexer, batch: list[Change]) -> Produced:
 
 def events(produced: Produced, topic: str = "xueji.problems.v1") -> list[dict[str, Any]]:
     return [json.loads(e["payload"]) for _, _, e in produced if e["topic"] == topic]
+
+
+async def duplicate_pair(indexer: Indexer) -> tuple[StudentRecord, StudentRecord, dict[str, Any]]:
+    """Two records of one number in two districts, and the problem event of their group."""
+    number = id_number()
+    a, b = record(1, number=number), record(2, number=number, district="110108")
+    [detected] = events(await applied(indexer, [registered(a), registered(b)]))
+    return a, b, detected
 
 
 async def test_two_records_with_one_number_form_one_group_and_a_third_joins(
@@ -131,9 +139,7 @@ async def test_records_alone_on_their_key_are_stored_with_two_inserts_a_batch(
 async def test_a_known_record_registered_again_with_a_new_number_leaves_its_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
-    number = id_number()
-    a, b = record(1, number=number), record(2, number=number, district="110108")
-    [detected] = events(await applied(indexer, [registered(a), registered(b)]))
+    a, _, detected = await duplicate_pair(indexer)
     renumbered = a.model_copy(update={"id_number": id_number(district="110108")})
     [cleared] = events(await applied(indexer, [registered(renumbered)]))
     assert (cleared["event_type"], cleared["group_id"]) == ("problem.cleared", detected["group_id"])
@@ -144,9 +150,7 @@ async def test_a_known_record_registered_again_with_a_new_number_leaves_its_grou
 async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
-    number = id_number()
-    a, b = record(1, number=number), record(2, number=number, district="110108")
-    [detected] = events(await applied(indexer, [registered(a), registered(b)]))
+    _, b, detected = await duplicate_pair(indexer)
     amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
                            registry_number=b.registry_number,
                            changes=AmendedFields(id_number=id_number(), name="张三"))
