@@ -3,8 +3,10 @@
 Most registrations are of a record nobody else shares a key with. Those are stored with
 two inserts per batch (their one-member groups first, then the records), and their
 population requests are sent without an outbox: if the process stops before sending,
-the registration is read again, both inserts collide, and the versioned path below sends
-the pending request again under the same id.
+the registration is read again (its subscriber acks only after the handler returns:
+``AckPolicy.NACK_ON_ERROR``; with an ack-first policy these requests would need the
+outbox), both inserts collide, and the versioned path below sends the pending request
+again under the same id.
 
 A ``verified`` population answer is stored with one conditional update (see
 ``IdentityStore.record_verified``): it can raise no problem.
