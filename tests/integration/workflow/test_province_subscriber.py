@@ -1,9 +1,6 @@
 """The sample province subscriber (contracts/examples) reads real case events of its province only."""
 
 import asyncio
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from uuid import uuid4
 
@@ -15,18 +12,10 @@ from services.workflow.cases import Cases
 from services.workflow.domain.handling import open_case
 from services.workflow.settings import WorkflowSettings
 
+from ...messages import province_subscriber
 from ...unit.workflow.factories import NOW, brief
 
 pytestmark = pytest.mark.integration
-EXAMPLE = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "province_subscriber.py"
-
-
-def example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("province_subscriber", EXAMPLE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 async def test_a_province_receives_its_groups_events_and_no_other(
@@ -41,7 +30,9 @@ async def test_a_province_receives_its_groups_events_and_no_other(
     seen: list[Any] = []
 
     async def read() -> None:
-        async for event in example().case_events(workflow_settings.KAFKA_BOOTSTRAP, "640000", f"p-{uuid4()}"):
+        bootstrap = workflow_settings.KAFKA_BOOTSTRAP
+        events = province_subscriber().case_events(bootstrap, "640000", f"p-{uuid4()}")
+        async for event in events:
             seen.append(event)
             if event.group_id == ningxia_and_xinjiang.group_id:
                 return
