@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
 
 from .auth import AuthenticationError
@@ -38,8 +39,10 @@ def problem(status: int, code: str, title: str, detail: str = "", **extra: Any) 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title, "content": {MEDIA_TYPE: {}}}
     for status, title in ((401, "Not authenticated"), (403, "Outside your jurisdiction"), (404, "Not found"),
-                          (409, "Refused by the state or the rule set"), (422, "Invalid input"))
+                          (409, "Refused by the state or the rule set"), (422, "Invalid input"),
+                          (503, "A dependency is unavailable; retry after the Retry-After seconds"))
 }
+RETRY_AFTER_SECONDS = "5"
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -56,6 +59,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         return problem(error.status_code, f"http_{error.status_code}", str(error.detail), str(error.detail))
+
+    @app.exception_handler(ConnectionFailure)
+    async def database_unavailable(_: Request, error: ConnectionFailure) -> JSONResponse:
+        log.warning("database unavailable", extra={"error_type": type(error).__name__})
+        response = problem(503, "database_unavailable", "Database unavailable",
+                           "the database did not answer; try again shortly")
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -15,6 +15,6 @@ def test_every_workflow_error_response_is_a_documented_problem() -> None:
         if not path.startswith("/v1/"):
             continue
         for operation in operations.values():
-            for status in ("401", "403", "404", "409", "422"):
+            for status in ("401", "403", "404", "409", "422", "503"):
                 content = operation["responses"][status]["content"]
                 assert "application/problem+json" in content, (path, status)
