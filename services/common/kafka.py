@@ -10,8 +10,13 @@ from .deadletter import DeadLetters
 from .fetching import pace_empty_fetches
 from .settings import ServiceSettings
 
-# Idempotent producer, acknowledged by every in-sync replica: no loss, no doubles on retry.
-PRODUCER_OPTIONS = {"enable_idempotence": True, "acks": "all", "compression_type": "gzip"}
+# Acknowledged by every in-sync replica: no loss. Order per partition holds without the idempotent
+# producer, since aiokafka sends one request per broker at a time. A retry may write a message twice;
+# every message carries its id and every consumer drops what it has seen. The idempotent producer is
+# off on purpose: when a broker forgets a producer's sequence (a restart without producer state,
+# an expired producer id), aiokafka answers OutOfOrderSequenceNumber to every later send and never
+# recovers, so the outbox would stop until the process is restarted.
+PRODUCER_OPTIONS = {"enable_idempotence": False, "acks": "all", "compression_type": "gzip"}
 
 
 def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
