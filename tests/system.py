@@ -5,6 +5,7 @@ database and consumer groups, hands out authenticated clients, and can ``kill -9
 restart a service.
 """
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -22,6 +23,8 @@ import httpx
 from xueji_contracts.enums import Role
 
 from services.common.auth import local_key_pair, mint_token
+
+from .consumer_groups import groups_of, start_at_end
 
 BIN = Path(sys.executable).parent
 T = TypeVar("T")
@@ -73,13 +76,22 @@ class System:
         """What the population database stand-in answers (read afresh for each batch)."""
         return self.home / "population.jsonl"
 
+    def consumer_group(self, name: str) -> str:
+        return f"e2e-{self.unique}-{name}"
+
+    def consumer_groups(self) -> dict[str, tuple[str, ...]]:
+        groups: dict[str, tuple[str, ...]] = {}
+        for name in SERVICES:
+            groups |= groups_of(name, self.consumer_group(name))
+        return groups
+
     def env(self, name: str) -> dict[str, str]:
         return {
             **os.environ,
             "XUEJI_ENVIRONMENT": "test",
             "XUEJI_HTTP_PORT": str(SERVICES[name]),
             "XUEJI_MONGO_DATABASE": self.database,
-            "XUEJI_CONSUMER_GROUP": f"e2e-{self.unique}-{name}",
+            "XUEJI_CONSUMER_GROUP": self.consumer_group(name),
             "XUEJI_JWT_LOCAL_KEY_DIR": str(self.keys),
             "XUEJI_BUCKET_PREFIX": f"e2e-{self.unique}",
             "XUEJI_POPULATION_FIXTURE": str(self.population_fixture),
@@ -139,6 +151,7 @@ class System:
 def running_system(home: Path) -> Iterator[System]:
     system = System(home)
     system.population_fixture.write_text("", encoding="utf-8")
+    asyncio.run(start_at_end(system.consumer_groups()))
     try:
         for name in SERVICES:
             system.start(name)

@@ -4,11 +4,12 @@ every count is exact.
 Bounded in time, on loopback only. Registrations of duplicate pairs arrive in waves while one
 school deletes its member of each pair as soon as it can (registrar, then leader), retrying as a
 person would when the workflow is away. After each wave but the last, one thing is disrupted:
-dedup, the workflow and notify are each killed without warning and restarted; then the broker is
-restarted; then the database. Poison messages go to every topic the services consume. When the
-load has drained:
+each service (dedup, the workflow, notify, evidence, the population stand-in) is killed without
+warning and restarted; then the broker is restarted; then the database. Poison messages go to
+every topic the services consume. When the load has drained:
 - every registration is in the identity index once, and each deleted record is deleted;
-- every pair is one group and one case, and every case closed;
+- every pair is one group and one case, and every case closed; the evidence service knows the
+  members of each;
 - each case was announced once and closed once: one distinct ``case.group_opened`` and one
   ``case.group_closed`` event per group on its province's topic (a crash may publish an event
   again, with the same id, which consumers drop; no second event is ever made);
@@ -30,7 +31,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from pymongo import MongoClient
 from xueji_contracts.enums import Gender, Role
 from xueji_contracts.students import StudentRecord, StudentRegistered
@@ -47,13 +48,15 @@ from xueji_contracts.topics import (
 from services.common.settings import ServiceSettings
 from services.dedup.demo import synthetic_id_number
 
+from ..consumer_groups import read_all
 from ..messages import decoded_or_none
 from ..system import SERVICES, System, eventually, running_system
 from ..unit.dedup.factories import BIRTH, record
 
 pytestmark = pytest.mark.integration
 STACK = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.py"
-DISRUPTIONS = ("dedup", "workflow", "notify", "kafka", "mongodb")  # one after each wave but the last
+# one after each wave but the last
+DISRUPTIONS = ("dedup", "workflow", "notify", "evidence", "population-standin", "kafka", "mongodb")
 PAIRS_PER_WAVE, WAVES = 8, len(DISRUPTIONS) + 1
 SCHOOL_A, SCHOOL_B = "6301020001", "6301030002"
 POISONED = (REGISTRATIONS, POPULATION_RESULTS, DEDUP_COMMANDS, PROBLEMS, EVIDENCE, case_topic("630000"))
@@ -102,24 +105,6 @@ async def send(messages: list[tuple[str, bytes, bytes]]) -> None:
             await producer.send_and_wait(topic, value, key=key)
     finally:
         await producer.stop()
-
-
-async def read_all(topic: str) -> list[Any]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=ServiceSettings().KAFKA_BOOTSTRAP, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        seen: list[Any] = []
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            seen += [m for records in batch.values() for m in records]
-        return seen
-    finally:
-        await consumer.stop()
 
 
 def disrupt(system: System, name: str) -> None:
@@ -233,9 +218,17 @@ async def test_disrupted_under_load_the_system_loses_nothing_and_doubles_nothing
         cases = cases_of_ours()
         assert len(cases) == len(all_pairs) and all(c["closed"] for c in cases)
         assert all(len(c["state"]["members"]) == 2 for c in cases)
+        ids = sorted(str(c["_id"]) for c in cases)
+        known = {k["_id"]: set(k["members"]) for k in db["evidence_cases"].find({"_id": {"$in": ids}})}
+        assert known == {str(c["_id"]): set(c["state"]["members"]) for c in cases}  # who may upload
     groups = sorted(str(c["_id"]) for c in cases)
     events = [e for m in await read_all(case_topic("630000")) if (e := decoded_or_none(m.value))]
-    inbox = [n for n in await asyncio.to_thread(inbox_of, system, SCHOOL_A) if n["group_id"] in groups]
+
+    def delivered() -> list[dict[str, Any]] | None:
+        inbox = [n for n in inbox_of(system, SCHOOL_A) if n["group_id"] in groups]
+        return inbox if sum(n["event_type"] == "case.group_closed" for n in inbox) >= len(groups) else None
+
+    inbox = await asyncio.to_thread(eventually, delivered, 120, 1.0)
     for kind in ("case.group_opened", "case.group_closed"):
         distinct = {(e["group_id"], e["event_id"]) for e in events if e["event_type"] == kind}
         assert sorted(g for g, _ in distinct if g in groups) == groups, kind  # once each, never twice

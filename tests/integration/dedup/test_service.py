@@ -17,6 +17,7 @@ from services.dedup import main, population_standin
 from services.dedup.demo import synthetic_id_number
 from services.dedup.settings import DedupSettings
 
+from ...consumer_groups import groups_of, start_at_end
 from ...messages import decoded_or_none
 from ...unit.dedup.factories import record
 
@@ -46,8 +47,7 @@ async def test_registrations_flow_through_the_service_to_problem_events(unique: 
 
 
 async def registrations_flow(unique: str, tmp_path: Path) -> None:
-    # The service reads the topic from its start, earlier runs' registrations too: this run's
-    # records get a birth date (so registry and ID numbers) of their own.
+    # This run's records get a birth date (so registry and ID numbers) of their own.
     rng = random.Random(unique)
     birth = date(2010, 1, 1) + timedelta(days=rng.randrange(3650))
     number = synthetic_id_number(rng, "110105", birth, Gender.MALE)
@@ -61,6 +61,8 @@ async def registrations_flow(unique: str, tmp_path: Path) -> None:
     standin = population_standin.StandinSettings(POPULATION_FIXTURE=fixture, CONSUMER_GROUP=f"pop-{unique}")
     a, b = record(1, number=number, birth=birth), record(2, number=number, district="650102", birth=birth)
     moved = record(3, number=changed_number, district="440103", name="王五", birth=birth)
+    await start_at_end(groups_of("dedup", settings.CONSUMER_GROUP)
+                       | groups_of("population-standin", standin.CONSUMER_GROUP))
     dedup_app, standin_app = main.create_app(settings), population_standin.create_app(standin)
 
     async with dedup_app.router.lifespan_context(dedup_app), standin_app.router.lifespan_context(standin_app):

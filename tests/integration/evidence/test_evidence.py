@@ -18,6 +18,7 @@ from services.common.auth import local_key_pair, mint_token
 from services.evidence import main
 from services.evidence.settings import EvidenceSettings
 
+from ...consumer_groups import groups_of, start_at_end
 from ...unit.evidence.samples import EXE, JPEG, OLE2
 from ...unit.workflow.factories import brief
 
@@ -39,6 +40,7 @@ def evidence_settings(unique: str, tmp_path: Path) -> EvidenceSettings:
 
 @pytest.fixture
 async def app(evidence_settings: EvidenceSettings) -> AsyncIterator[FastAPI]:
+    await start_at_end(groups_of("evidence", evidence_settings.CONSUMER_GROUP))
     application = main.create_app(evidence_settings)
     async with application.router.lifespan_context(application):
         await application.state.records.learn_members(

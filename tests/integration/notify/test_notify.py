@@ -28,6 +28,7 @@ from services.common.auth import local_key_pair, mint_token
 from services.notify import main
 from services.notify.settings import NotifySettings
 
+from ...consumer_groups import groups_of, start_at_end
 from ...unit.workflow.factories import brief
 
 pytestmark = pytest.mark.integration
@@ -140,6 +141,7 @@ async def test_an_event_reaches_the_inboxes_and_the_provinces_webhook_once(
 ) -> None:
     province, url = receiver
     settings = notify_settings(unique, url, tmp_path)
+    await start_at_end(groups_of("notify", settings.CONSUMER_GROUP))  # other tests' events: not ours
     event = opened_event()
     await publish(settings, event, ("110000", "440000"), times=2)  # both province topics, and redelivered
     app, lifespan = await running(settings)
@@ -184,6 +186,7 @@ async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
 ) -> None:
     province, url = receiver
     settings = notify_settings(unique, url, tmp_path)
+    await start_at_end(groups_of("notify", settings.CONSUMER_GROUP))  # other tests' events: not ours
     event = opened_event()
     province.failing.add(str(event.event_id))
     await publish(settings, event, ("110000",))

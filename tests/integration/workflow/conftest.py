@@ -14,6 +14,8 @@ from services.workflow import main
 from services.workflow.cases import Cases
 from services.workflow.settings import WorkflowSettings
 
+from ...consumer_groups import groups_of, start_at_end
+
 Client = Callable[[Role, str], httpx.AsyncClient]
 
 
@@ -26,6 +28,7 @@ def workflow_settings(unique: str, tmp_path: Path) -> WorkflowSettings:
 
 @pytest.fixture
 async def app(workflow_settings: WorkflowSettings) -> AsyncIterator[FastAPI]:
+    await start_at_end(groups_of("workflow", workflow_settings.CONSUMER_GROUP))
     application = main.create_app(workflow_settings)
     async with application.router.lifespan_context(application):
         yield application
