@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from xueji_contracts.enums import Gender, Role
+from xueji_contracts.students import StudentRecord
 
 from services.dedup.demo import synthetic_id_number
 
@@ -80,6 +81,32 @@ async def test_same_district_duplicate_attested_approved_auto_rejected_deleted_a
             assert eventually(received)
 
 
+def amended_until_closed(system: System, rec: StudentRecord, problem: str, number: str) -> dict[str, Any]:
+    """The record's ID problem appears; its school amends it to ``number`` with evidence, its bureau
+    approves, dedup re-keys and re-checks the record, and the group closes. The case as it opened."""
+    with (
+        system.client("workflow", Role.SCHOOL_REGISTRAR, rec.school_code) as school,
+        system.client("workflow", Role.BUREAU_REGISTRAR, rec.district_code) as bureau,
+    ):
+        case = eventually(lambda: case_of(school, {rec.registry_number}))
+        assert case["problem_type"] == problem
+        url = f"/v1/cases/{case['group_id']}/members/{rec.registry_number}"
+        amend = {
+            "action": "amend",
+            "evidence_ids": [upload_evidence(system, case["group_id"], rec)],
+            "amendment": {"id_number": number, "name": rec.name},
+        }
+        eventually(lambda: school.post(f"{url}/actions", json=amend).status_code == 200)
+        assert bureau.post(f"{url}/review", json={"decision": "approved"}).status_code == 200
+
+        def closed() -> bool:
+            found = case_of(school, {rec.registry_number})
+            return bool(found and found["closed"])
+
+        assert eventually(closed)
+    return case
+
+
 async def test_id_changed_from_the_population_database_is_amended_to_the_new_number_and_clears(
     system: System,
 ) -> None:
@@ -99,28 +126,27 @@ async def test_id_changed_from_the_population_database_is_amended_to_the_new_num
         birth=birth,
     )
     await register(rec)
-    with (
-        system.client("workflow", Role.SCHOOL_REGISTRAR, rec.school_code) as school,
-        system.client("workflow", Role.BUREAU_REGISTRAR, "440103") as bureau,
-    ):
-        case = eventually(lambda: case_of(school, {rec.registry_number}))
-        assert case["problem_type"] == "ID_CHANGED" and case["suggested_id_number"] == new
-        group = case["group_id"]
-        evidence_id = upload_evidence(system, group, rec)
-        url = f"/v1/cases/{group}/members/{rec.registry_number}"
-        amend = {
-            "action": "amend",
-            "evidence_ids": [evidence_id],
-            "amendment": {"id_number": new, "name": "王五"},
-        }
-        eventually(lambda: school.post(f"{url}/actions", json=amend).status_code == 200)
-        assert bureau.post(f"{url}/review", json={"decision": "approved"}).status_code == 200
+    case = amended_until_closed(system, rec, "ID_CHANGED", new)
+    assert case["suggested_id_number"] == new
 
-        def closed() -> bool:
-            found = case_of(school, {rec.registry_number})
-            return bool(found and found["closed"])
 
-        assert eventually(closed)  # dedup re-keyed, re-checked and cleared the problem
+async def test_a_bad_check_digit_is_id_not_found_and_amending_to_the_right_number_clears(
+    system: System,
+) -> None:
+    rng = random.Random(uuid.uuid4().int)
+    birth = BIRTH + timedelta(days=rng.randrange(3000))  # with the sequence digits: numbers never collide
+    right = synthetic_id_number(rng, "320102", birth, Gender.FEMALE)
+    wrong = right[:17] + next(c for c in "0123456789X" if c != right[17])  # one check digit off
+    rec = record(
+        rng.randrange(1000, 9999),
+        district="320102",
+        number=wrong,
+        school="3201020031",
+        gender=Gender.FEMALE,
+        birth=birth,
+    )
+    await register(rec)
+    amended_until_closed(system, rec, "ID_NOT_FOUND", right)
 
 
 @pytest.mark.parametrize(
