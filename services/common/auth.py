@@ -5,6 +5,8 @@ pair created once under ``.local/dev-jwt`` (``xueji token`` mints tokens with it
 Authorisation (jurisdiction) is each service's own rule, not decided here.
 """
 
+import os
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,18 +41,30 @@ class AuthenticationError(Exception):
 
 
 def local_key_pair(directory: Path) -> tuple[bytes, bytes]:
-    """The development signing key pair, created on first use (private, public PEM)."""
-    private_file, public_file = directory / "private.pem", directory / "public.pem"
+    """The development signing key pair, created on first use (private, public PEM).
+
+    Processes started together may all find no key: each writes its own to a temporary file
+    and links it into place, the first link wins, and every process uses the key that won.
+    """
+    private_file = directory / "private.pem"
     if not private_file.exists():
         directory.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                   serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption()))
-        private_file.chmod(0o600)
-        public_file.write_bytes(key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    return private_file.read_bytes(), public_file.read_bytes()
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".private-", delete=False) as candidate:
+            os.chmod(candidate.name, 0o600)
+            candidate.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+        try:
+            os.link(candidate.name, private_file)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(candidate.name)
+    private_pem = private_file.read_bytes()
+    private_key = serialization.load_pem_private_key(private_pem, password=None)
+    public_pem = private_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private_pem, public_pem
 
 
 def mint_token(private_key_pem: bytes, role: Role, organisation_code: str, subject: str | None = None,

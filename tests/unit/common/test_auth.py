@@ -1,3 +1,4 @@
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,13 @@ def test_a_minted_token_names_role_and_organisation(tmp_path: Path) -> None:
 
 def test_the_local_key_pair_is_created_once(tmp_path: Path) -> None:
     assert local_key_pair(tmp_path) == local_key_pair(tmp_path)
+
+
+def test_processes_starting_together_agree_on_one_local_key(tmp_path: Path) -> None:
+    with ProcessPoolExecutor(max_workers=6) as pool:  # every service of a local system at once
+        pairs = set(pool.map(local_key_pair, [tmp_path / "keys"] * 6))
+    assert pairs == {local_key_pair(tmp_path / "keys")}
+    assert [f.name for f in (tmp_path / "keys").iterdir()] == ["private.pem"]  # no candidate left behind
 
 
 def test_a_token_signed_by_another_key_is_refused(tmp_path: Path) -> None:
