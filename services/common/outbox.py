@@ -5,17 +5,22 @@ publishes them (in order, per key) and empties the outbox if the document is sti
 that version. A crash before publishing leaves them for the sweep, or for the next
 writer of the document, which publishes them first. Publishing twice is possible after a
 crash; consumers drop repeats by ``event_id``. Nothing is lost.
+
+Emptying the outboxes is off the writer's path: the relay empties them in the background,
+many documents in one call. Until that lands, a writer or the sweep may find entries that
+are published already; the relay remembers the ids it published recently and skips them.
 """
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import PyMongoError
 
 log = logging.getLogger(__name__)
 Entry = dict[str, str]  # id, topic, key, payload (JSON)
@@ -44,28 +49,58 @@ async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200)
 
 
 class OutboxRelay:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]], broker: KafkaBroker) -> None:
+    def __init__(
+        self, collection: AsyncCollection[dict[str, Any]], broker: KafkaBroker, remember: int = 20_000
+    ) -> None:
         self.collection = collection
         self.broker = broker
+        self.remember = remember
+        self._published: OrderedDict[str, None] = OrderedDict()  # ids, oldest first
+        self._to_clear: Written = []
+        self._clearing: asyncio.Task[None] | None = None
 
     async def publish(self, written: Written) -> None:
-        """Publish the entries of documents written at the given versions, then empty their outboxes."""
+        """Publish the entries of documents written at the given versions; their outboxes are
+        emptied in the background."""
         await self.send(written)
-        await clear(self.collection, written)
+        self._to_clear += [w for w in written if w[2]]
+        if self._to_clear and (self._clearing is None or self._clearing.done()):
+            self._clearing = asyncio.create_task(self._clear_pending())
+
+    async def settled(self) -> None:
+        """Wait until every published outbox is emptied (on shutdown, and in tests)."""
+        while self._clearing is not None and not self._clearing.done():
+            await self._clearing
+
+    async def _clear_pending(self) -> None:
+        while self._to_clear:
+            batch, self._to_clear = self._to_clear, []
+            try:
+                await clear(self.collection, batch)
+            except PyMongoError as error:  # left for the sweep, which skips what was published
+                log.warning("outbox not emptied", extra={"error_type": type(error).__name__})
 
     async def send(self, written: Written) -> None:
         """Publish entries in order per key, leaving the outboxes as they are."""
         by_key: dict[str, list[Entry]] = defaultdict(list)
         for _, _, entries in written:
             for item in entries:
-                by_key[item["key"]].append(item)
+                if item["id"] not in self._published:
+                    by_key[item["key"]].append(item)
 
         async def in_order(entries: list[Entry]) -> None:
             for item in entries:
                 await self.broker.publish(item["payload"].encode(), item["topic"], key=item["key"].encode(),
                                           headers={"content-type": "application/json"})
+                self._remember(item["id"])
 
         await asyncio.gather(*(in_order(e) for e in by_key.values()))
+
+    def _remember(self, entry_id: str) -> None:
+        if entry_id:
+            self._published[entry_id] = None
+            if len(self._published) > self.remember:
+                self._published.popitem(last=False)
 
     async def sweep(self, limit: int = 200) -> int:
         """Publish what crashed writers left behind."""
@@ -74,6 +109,11 @@ class OutboxRelay:
             await self.publish(written)
             log.info("outbox sweep published", extra={"count": sum(len(e) for _, _, e in written)})
         return sum(len(e) for _, _, e in written)
+
+
+def with_outbox(doc: dict[str, Any], entries: list[Entry]) -> dict[str, Any]:
+    """A new document to insert, carrying its entries."""
+    return {**doc, "outbox": entries, "has_outbox": True} if entries else doc
 
 
 def push(update: dict[str, Any], entries: list[Entry]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def create_app(settings: DedupSettings | None = None) -> FastAPI:
     register_handlers(broker, settings, indexer, relay, dead_letters, date.today)
 
     app = build_app(title="xueji dedup", description="Identity index, ID checks and duplicate groups.",
-                    broker=broker, mongo=mongo, on_start=[store.ensure_indexes],
+                    broker=broker, mongo=mongo, on_start=[store.ensure_indexes], on_stop=[relay.settled],
                     background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")])
     app.state.store = store
     return app

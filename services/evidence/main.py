@@ -48,6 +48,7 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
         broker=broker,
         mongo=mongo,
         on_start=[records.ensure_indexes],
+        on_stop=[relay.settled],
         background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")],
     )
     app.state.token_verifier = verifier_from_settings(settings)

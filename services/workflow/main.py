@@ -39,6 +39,7 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
         broker=broker,
         mongo=mongo,
         on_start=[store.ensure_indexes],
+        on_stop=[relay.settled],
         background=[
             every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep"),
             every(

@@ -40,6 +40,10 @@ class OutboxRelay:
         await asyncio.gather(self.relays[self.store.records.name].send(unstored),
                              *(self.relays[c].publish(written) for c, written in batches.items()))
 
+    async def settled(self) -> None:
+        for relay in self.relays.values():
+            await relay.settled()
+
     async def sweep(self) -> int:
         """Publish whatever an earlier process stored but did not publish."""
         return sum([await relay.sweep() for relay in self.relays.values()])

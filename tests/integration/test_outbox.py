@@ -1,0 +1,53 @@
+"""The outbox relay on the real broker and database: in order per key, emptied in the background,
+never published twice by one process, and what a crashed writer left is swept up."""
+
+import json
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from services.common.outbox import OutboxRelay, Written, push
+from services.common.settings import ServiceSettings
+
+from ..consumer_groups import read_all
+
+pytestmark = pytest.mark.integration
+
+
+def entries(key: str, *ids: str, topic: str) -> list[dict[str, str]]:
+    return [{"id": i, "topic": topic, "key": key, "payload": json.dumps({"id": i})} for i in ids]
+
+
+async def test_published_in_order_emptied_after_and_never_twice_by_one_process(
+    mongo: AsyncMongoClient[dict[str, Any]], unique: str
+) -> None:
+    topic, docs = f"test.outbox.{unique}", mongo[f"outbox_{unique}"]["docs"]
+    written: Written = []
+    for doc, ids in (("a", ("a1", "a2", "a3")), ("b", ("b1", "b2"))):
+        stored = entries(doc, *ids, topic=topic)
+        await docs.update_one({"_id": doc}, push({"$set": {"version": 1}}, stored), upsert=True)
+        written.append((doc, 1, stored))
+    broker = KafkaBroker(ServiceSettings().KAFKA_BOOTSTRAP)
+    await broker.start()
+    try:
+        relay = OutboxRelay(docs, broker)
+        await relay.publish(written)
+        await relay.settled()
+        assert await docs.count_documents({"has_outbox": True}) == 0
+        # a writer that loaded the document before the outbox was emptied hands the entries on again
+        await relay.publish([("a", 1, entries("a", "a3", "a4", topic=topic))])
+        # and a crashed writer's entries, at a version nobody cleared, are swept up
+        await docs.update_one({"_id": "c"}, push({"$set": {"version": 2}}, entries("c", "c1", topic=topic)),
+                              upsert=True)
+        assert await relay.sweep() == 1
+        await relay.settled()
+    finally:
+        await broker.stop()
+    seen = [(m.key, json.loads(m.value)["id"]) for m in await read_all(topic)]  # published: on the topic
+    assert [i for key, i in seen if key == b"a"] == ["a1", "a2", "a3", "a4"]
+    assert [i for key, i in seen if key == b"b"] == ["b1", "b2"]
+    assert [i for key, i in seen if key == b"c"] == ["c1"]
+    assert await docs.count_documents({"has_outbox": True}) == 0
+    await mongo.drop_database(f"outbox_{unique}")
