@@ -1,7 +1,10 @@
 """The evidence use cases: store checked files once per content and member, issue audited links.
 
 Files reach S3 first; a file's record and its ``evidence.stored`` event are then written
-together (outbox), so an event never announces a file that is not stored.
+together (outbox), so an event never announces a file that is not stored. The record's id
+is derived from the content, so the same content for the same member is recorded once; a
+repeat learns that only after its upload, and removes the version it has just written.
+(A crash between the upload and the record leaves an unrecorded copy of the same bytes.)
 """
 
 from datetime import UTC, datetime
@@ -80,20 +83,19 @@ class Evidence:
         for f in files:
             key = object_key(group_id, registry_number, f.sha256, f.kind)
             eid = evidence_id(bucket, key)
-            if not await self.objects.exists(bucket, key):  # the same content for the same member: once
-                await self.objects.put(
-                    bucket,
-                    key,
-                    bytes(f.data),
-                    f.content_type,
-                    {
-                        "group-id": str(group_id),
-                        "registry-number": registry_number,
-                        "sha256": f.sha256,
-                        "uploaded-by": principal.organisation_code,
-                        "original-name": f.name.encode().hex(),
-                    },
-                )
+            version = await self.objects.put(
+                bucket,
+                key,
+                bytes(f.data),
+                f.content_type,
+                {
+                    "group-id": str(group_id),
+                    "registry-number": registry_number,
+                    "sha256": f.sha256,
+                    "uploaded-by": principal.organisation_code,
+                    "original-name": f.name.encode().hex(),
+                },
+            )
             event = stored_event(
                 eid, group_id, registry_number, member.province_code, principal.organisation_code, f
             )
@@ -116,6 +118,8 @@ class Evidence:
             )
             if new:
                 written.append((str(eid), 1, entries))
+            else:  # the same content for the same member is stored once
+                await self.objects.remove_version(bucket, key, version)
             stored.append((eid, f, new))
         await self.relay.publish(written)
         return stored

@@ -43,19 +43,11 @@ class ObjectStore:
         await self._call(self.client.set_bucket_versioning, bucket, VersioningConfig(ENABLED))
         self._ready.add(bucket)
 
-    async def exists(self, bucket: str, key: str) -> bool:
-        try:
-            await self._call(self.client.stat_object, bucket, key)
-        except S3Error as error:
-            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
-                return False
-            raise
-        return True
-
     async def put(
         self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str]
-    ) -> None:
-        await self._call(
+    ) -> str | None:
+        """Store a new version of the object; its version id."""
+        result = await self._call(
             self.client.put_object,
             bucket,
             key,
@@ -64,6 +56,12 @@ class ObjectStore:
             content_type=content_type,
             metadata=metadata,
         )
+        return result.version_id
+
+    async def remove_version(self, bucket: str, key: str, version_id: str | None) -> None:
+        """Delete one version for good (a version without an id cannot be told apart: kept)."""
+        if version_id is not None:
+            await self._call(self.client.remove_object, bucket, key, version_id=version_id)
 
     async def link(self, bucket: str, key: str, seconds: int) -> str:
         url: str = await self._call(

@@ -7,7 +7,7 @@ from uuid import UUID
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.common.outbox import Entry, push
+from services.common.outbox import Entry, with_outbox
 
 Doc = dict[str, Any]
 
@@ -38,11 +38,7 @@ class Records:
     async def add(self, record: Doc, entries: list[Entry]) -> bool:
         """Store a new evidence record with its event; False when it exists (same content again)."""
         try:
-            await self.evidence.update_one(
-                {"_id": record["_id"], "version": 0},
-                push({"$set": {**record, "version": 1}}, entries),
-                upsert=True,
-            )
+            await self.evidence.insert_one(with_outbox({**record, "version": 1}, entries))
         except DuplicateKeyError:
             return False
         return True
