@@ -14,6 +14,7 @@
 
 import argparse
 import asyncio
+import functools
 import tempfile
 import time
 import uuid
@@ -171,6 +172,7 @@ async def run(rate: float, group_count: int) -> None:
 def actions(http: httpx.AsyncClient, private: bytes, groups: list[Any], results: list[Any]) -> Any:
     """Per group in turn: attest, attest, review (approve), delete request, leader confirmation, reads."""
 
+    @functools.cache  # signing is costly: one token per caller, as a real client keeps it
     def token(role: Role, org: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_token(private, role, org)}"}
 
