@@ -13,7 +13,7 @@ are published already; the relay remembers the ids it published recently and ski
 
 import asyncio
 import logging
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -81,20 +81,19 @@ class OutboxRelay:
                 log.warning("outbox not emptied", extra={"error_type": type(error).__name__})
 
     async def send(self, written: Written) -> None:
-        """Publish entries in order per key, leaving the outboxes as they are."""
-        by_key: dict[str, list[Entry]] = defaultdict(list)
-        for _, _, entries in written:
-            for item in entries:
-                if item["id"] not in self._published:
-                    by_key[item["key"]].append(item)
+        """Publish entries in order, leaving the outboxes as they are.
 
-        async def in_order(entries: list[Entry]) -> None:
-            for item in entries:
-                await self.broker.publish(item["payload"].encode(), item["topic"], key=item["key"].encode(),
-                                          headers={"content-type": "application/json"})
-                self._remember(item["id"])
-
-        await asyncio.gather(*(in_order(e) for e in by_key.values()))
+        Every entry is handed to the producer before any acknowledgement is awaited, so the
+        producer batches them; it sends one request per broker at a time, which keeps their
+        order per partition, and hence per key.
+        """
+        entries = [item for _, _, items in written for item in items if item["id"] not in self._published]
+        acks = [await self.broker.publish(item["payload"].encode(), item["topic"], key=item["key"].encode(),
+                                          headers={"content-type": "application/json"}, no_confirm=True)
+                for item in entries]
+        await asyncio.gather(*acks)
+        for item in entries:
+            self._remember(item["id"])
 
     def _remember(self, entry_id: str) -> None:
         if entry_id:
