@@ -47,14 +47,16 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
             return changes.upstream_deleted(body)
         return changes.registered(body, pepper, today())
 
-    @broker.subscriber(topics.REGISTRATIONS, group_id=f"{settings.CONSUMER_GROUP}.registrations",
-                       group_instance_id=instance_of(settings, "registrations"), batch=True,
-                       max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
-                       auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_registrations(message: KafkaMessage) -> None:
         """Registrations from schools: re-index each record, find duplicates and ID problems."""
         registrations = await dead_letters.decode_batch(message, topics.registration_adapter.validate_json)
         await apply([to_change(r) for r in registrations], topics.REGISTRATIONS)
+
+    for n in range(settings.REGISTRATION_CONSUMERS):
+        broker.subscriber(topics.REGISTRATIONS, group_id=f"{settings.CONSUMER_GROUP}.registrations",
+                          group_instance_id=instance_of(settings, f"registrations-{n}"), batch=True,
+                          max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
+                          auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)(on_registrations)
 
     @broker.subscriber(topics.DEDUP_COMMANDS, group_id=f"{settings.CONSUMER_GROUP}.commands",
                        group_instance_id=instance_of(settings, "commands"),

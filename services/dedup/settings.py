@@ -1,6 +1,6 @@
 """Settings of the dedup service (``XUEJI_`` environment variables)."""
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from services.common.settings import ServiceSettings
 
@@ -10,5 +10,9 @@ class DedupSettings(ServiceSettings):
     HTTP_PORT: int = 8001
     BATCH_MAX_RECORDS: int = 500
     BATCH_TIMEOUT_MS: int = 100
+    # consumers of the registration topic in one process, each with its own partitions, so one
+    # batch's database writes overlap the next batch's work (order per record is kept: a record
+    # always arrives on the same partition)
+    REGISTRATION_CONSUMERS: int = Field(default=3, ge=1, le=12)
     CONSUMER_GROUP: str = "xueji-dedup"
     OUTBOX_SWEEP_SECONDS: float = 30.0
