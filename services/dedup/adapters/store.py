@@ -15,6 +15,7 @@ A writer that finds entries left by an earlier one (which stopped before publish
 publishes them with its own.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import date
 from typing import Any
@@ -27,7 +28,7 @@ from pymongo.errors import BulkWriteError
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief
 
-from services.common.outbox import Entry
+from services.common.outbox import Entry, push, with_outbox
 
 from ..domain.groups import Group
 from ..domain.identity import RecordState
@@ -140,35 +141,18 @@ class IdentityStore:
 
     async def save_records(self, writes: list[tuple[RecordState, int, list[OutboxEntry]]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
-        ops, keys = [], []
-        for state, version, new_entries in writes:
-            doc = record_to_doc(state)
-            key = doc.pop("_id")
-            update: Doc = {"$set": {**doc, "version": version + 1}}
-            if new_entries:
-                for entry in new_entries:
-                    entry["version"] = str(version + 1)
-                update["$set"]["has_outbox"] = True
-                update["$push"] = {"outbox": {"$each": new_entries}}
-            ops.append(UpdateOne({"_id": key, "version": version}, update, upsert=True))
-            keys.append(key)
-        return await self._write(self.records, ops, keys)
+        docs = [record_to_doc(state) for state, _, _ in writes]
+        ops = [_versioned(doc.pop("_id"), version, doc, entries)
+               for doc, (_, version, entries) in zip(docs, writes, strict=True)]
+        return await self._write(self.records, ops, [state.registry_number for state, _, _ in writes])
 
     async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
         """Write groups read at their versions; return the keys that conflicted."""
-        ops, keys = [], []
-        for group, new_entries in writes:
-            update: Doc = {"$set": {**group_to_doc(group), "version": group.version + 1}}
-            if new_entries:
-                for entry in new_entries:
-                    entry["version"] = str(group.version + 1)
-                update["$set"]["has_outbox"] = True
-                update["$push"] = {"outbox": {"$each": new_entries}}
-            ops.append(UpdateOne({"_id": group.key, "version": group.version}, update, upsert=True))
-            keys.append(group.key)
-        return await self._write(self.groups, ops, keys)
+        ops = [_versioned(group.key, group.version, group_to_doc(group), entries)
+               for group, entries in writes]
+        return await self._write(self.groups, ops, [group.key for group, _ in writes])
 
-    async def _write(self, collection: Any, ops: list[InsertOne[Doc]] | list[UpdateOne],
+    async def _write(self, collection: Any, ops: Sequence[InsertOne[Doc] | UpdateOne],
                      keys: list[str]) -> set[str]:
         if not ops:
             return set()
@@ -181,3 +165,17 @@ class IdentityStore:
                 raise
             return {keys[e["index"]] for e in errors}
         return set()
+
+
+def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry]) -> InsertOne[Doc] | UpdateOne:
+    """The write of a document read at ``version`` (0: it did not exist), with new outbox entries.
+
+    Either way a concurrent writer makes it fail with E11000: a new document's insert collides
+    with the other's, and an update filtered on a version no longer there upserts a duplicate _id.
+    """
+    for entry in entries:
+        entry["version"] = str(version + 1)
+    if version == 0:
+        return InsertOne(with_outbox({"_id": key, **values, "version": 1}, entries))
+    update: Doc = push({"$set": {**values, "version": version + 1}}, entries)
+    return UpdateOne({"_id": key, "version": version}, update, upsert=True)
