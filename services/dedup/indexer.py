@@ -1,11 +1,13 @@
 """The dedup use case: apply record changes to the identity index and its groups.
 
 Most registrations are of a record nobody else shares a key with. Those are stored with
-two inserts per batch (their one-member groups first, then the records), and their
-population requests are sent without an outbox: if the process stops before sending,
-the registration is read again (its subscriber acks only after the handler returns:
-``AckPolicy.NACK_ON_ERROR``; with an ack-first policy these requests would need the
-outbox), both inserts collide, and the versioned path below sends the pending request
+two inserts per batch (their one-member groups first, then the records).
+
+Population requests are sent without an outbox, and records have none: a record stores
+the id of the request it awaits. If the process stops before sending, the message is read
+again (registrations and commands are acked only after the handler returns:
+``AckPolicy.NACK_ON_ERROR``; with an ack-first policy these requests would need an outbox),
+and the versioned path below finds the record still awaiting that request and sends it
 again under the same id.
 
 A ``verified`` population answer is stored with one conditional update (see
@@ -15,7 +17,7 @@ Everything else (duplicates, ID problems, records seen before, decisions) takes 
 versioned path, with a handful of round trips per batch: read the records, derive each
 record's net change, read the groups it touches, apply the domain rules, write groups
 then records (each conditional on the version read; conflicts are re-read and
-recomputed), then publish the outbox. Groups are written before records, so a record is
+recomputed), then publish the groups' outboxes. Groups are written before records, so a record is
 never stored without its group membership.
 """
 
@@ -111,9 +113,9 @@ class Indexer:
         stored = await self.store.load_records(list(by_record))
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
         record_writes = []
-        earlier: dict[str, list[OutboxEntry]] = {}  # left by a writer that stopped before publishing
+        requests: dict[str, list[OutboxEntry]] = {}
         for rn, record_changes in by_record.items():
-            old, version, pending = stored.get(rn, (None, 0, []))
+            old, version = stored.get(rn, (None, 0))
             new = old
             entries: list[OutboxEntry] = []
             for change in record_changes:
@@ -132,15 +134,13 @@ class Indexer:
             suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
             for key, op in _key_ops(rn, old, new, self.pepper, suggested):
                 group_ops[key].append(op)
-            if new != old or entries:
-                record_writes.append((new, version, entries))
-                earlier[rn] = pending
+            if new != old:
+                record_writes.append((new, version))
+            requests[rn] = entries
         produced += await self._apply_groups(group_ops)
         conflicts = await self.store.save_records(record_writes)
-        records = self.store.records.name
-        produced += [(records, state.registry_number, e) for state, _, entries in record_writes
-                     if state.registry_number not in conflicts
-                     for e in [*earlier[state.registry_number], *entries]]
+        produced += [(UNSTORED, rn, e)
+                     for rn, entries in requests.items() if rn not in conflicts for e in entries]
         return conflicts
 
     async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:

@@ -1,6 +1,6 @@
 """Dedup's outbox relay: its documents live in two collections, each with the common relay.
 
-Entries of the ``UNSTORED`` collection (population requests of newly inserted records)
+Only groups have outboxes. Entries of the ``UNSTORED`` collection (population requests)
 are only sent: no outbox holds them (see ``indexer``).
 
 A crash between publishing and emptying an outbox publishes an entry again: consumers drop
@@ -30,20 +30,20 @@ def written_by_collection(produced: list[tuple[str, str, OutboxEntry]]) -> dict[
 class OutboxRelay:
     def __init__(self, store: IdentityStore, broker: KafkaBroker) -> None:
         self.store = store
-        self.relays = {c.name: outbox.OutboxRelay(c, broker) for c in (store.groups, store.records)}
+        self.groups = outbox.OutboxRelay(store.groups, broker)
 
     async def publish(self, produced: list[tuple[str, str, OutboxEntry]]) -> None:
         """Publish in order per key (group events and population requests have different keys)."""
         batches = written_by_collection(produced)
         unstored = batches.pop(UNSTORED, [])
-        self.store.count_round_trips(len(batches))  # each relay empties its outboxes in one call
-        await asyncio.gather(self.relays[self.store.records.name].send(unstored),
-                             *(self.relays[c].publish(written) for c, written in batches.items()))
+        written = batches.pop(self.store.groups.name, [])
+        if written:
+            self.store.count_round_trips(1)  # the relay empties the outboxes in one call
+        await asyncio.gather(self.groups.send(unstored), self.groups.publish(written))
 
     async def settled(self) -> None:
-        for relay in self.relays.values():
-            await relay.settled()
+        await self.groups.settled()
 
     async def sweep(self) -> int:
         """Publish whatever an earlier process stored but did not publish."""
-        return sum([await relay.sweep() for relay in self.relays.values()])
+        return await self.groups.sweep()

@@ -1,4 +1,4 @@
-"""The identity index in MongoDB: records and groups, each with its own outbox.
+"""The identity index in MongoDB: records, and groups with their outboxes.
 
 A record whose identity key nobody holds yet is stored with two plain inserts (the key's
 one-member group, then the record): the ``_id`` unique index makes the insert of a held
@@ -8,7 +8,7 @@ Concurrency: every document has a ``version``. A write is ``update_one`` filtere
 version it read, with ``upsert=True``: when another consumer wrote first, the upsert
 collides with the existing ``_id`` (E11000) and the key is reported as a conflict, to be
 re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
-Outbox: events produced by a change are pushed onto the document in the same write, so
+Outbox: events produced by a change of a group are pushed onto it in the same write, so
 state and events are stored together; the relay (``services.common.outbox``) publishes
 them, then empties the outbox if the document is still at the version that stored them.
 A writer that finds entries left by an earlier one (which stopped before publishing)
@@ -38,7 +38,7 @@ Doc = dict[str, Any]
 OutboxEntry = Entry  # plus "version": the version of the document that stored it
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
 UNSTORED = ""  # the collection named by entries no outbox holds: sent, never cleared
-StoredRecord = tuple[RecordState, int, list[OutboxEntry]]  # state, version, unpublished entries
+StoredRecord = tuple[RecordState, int]  # state, version
 
 
 def record_to_doc(state: RecordState) -> Doc:
@@ -100,13 +100,13 @@ class IdentityStore:
         ROUND_TRIPS.inc(count)
 
     async def ensure_indexes(self) -> None:
-        for collection in (self.records, self.groups):
-            await collection.create_index([("has_outbox", ASCENDING)], sparse=True)
+        # records carry no outbox (see ``indexer``): an index costs every insert
+        await self.groups.create_index([("has_outbox", ASCENDING)], sparse=True)
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
         self._trips(1)
         found = self.records.find({"_id": {"$in": registry_numbers}})
-        return {d["_id"]: (record_from_doc(d), d["version"], d.get("outbox", [])) async for d in found}
+        return {d["_id"]: (record_from_doc(d), d["version"]) async for d in found}
 
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, Doc, list[OutboxEntry]]]:
         """Groups with their stored form (to tell whether a change needs a write) and unpublished entries."""
@@ -139,12 +139,12 @@ class IdentityStore:
                for rn, request_id in answers]
         await self._write(self.records, ops, [rn for rn, _ in answers])
 
-    async def save_records(self, writes: list[tuple[RecordState, int, list[OutboxEntry]]]) -> set[str]:
+    async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
-        docs = [record_to_doc(state) for state, _, _ in writes]
-        ops = [_versioned(doc.pop("_id"), version, doc, entries)
-               for doc, (_, version, entries) in zip(docs, writes, strict=True)]
-        return await self._write(self.records, ops, [state.registry_number for state, _, _ in writes])
+        docs = [record_to_doc(state) for state, _ in writes]
+        ops = [_versioned(doc.pop("_id"), version, doc, [])
+               for doc, (_, version) in zip(docs, writes, strict=True)]
+        return await self._write(self.records, ops, [state.registry_number for state, _ in writes])
 
     async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
         """Write groups read at their versions; return the keys that conflicted."""
