@@ -56,7 +56,10 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, indexer: Ind
         broker.subscriber(topics.REGISTRATIONS, group_id=f"{settings.CONSUMER_GROUP}.registrations",
                           group_instance_id=instance_of(settings, f"registrations-{n}"), batch=True,
                           max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS,
-                          auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)(on_registrations)
+                          auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
+                          # the consumers of one process join together: each join is a rebalance
+                          # the others learn of at their next heartbeat (default every 3 s)
+                          heartbeat_interval_ms=1000)(on_registrations)
 
     @broker.subscriber(topics.DEDUP_COMMANDS, group_id=f"{settings.CONSUMER_GROUP}.commands",
                        group_instance_id=instance_of(settings, "commands"),
