@@ -1,4 +1,4 @@
-"""Dedup's outbox relay: its documents live in two collections, each with the common relay.
+"""Dedup's outbox relay: the common relay over the groups, the only documents with outboxes.
 
 Only groups have outboxes. Entries of the ``UNSTORED`` collection (population requests)
 are only sent: no outbox holds them (see ``indexer``).

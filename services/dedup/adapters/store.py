@@ -5,9 +5,9 @@ one-member group, then the record): the ``_id`` unique index makes the insert of
 key fail (E11000), and that record takes the versioned path below instead.
 
 Concurrency: every document has a ``version``. A write is ``update_one`` filtered on the
-version it read, with ``upsert=True``: when another consumer wrote first, the upsert
-collides with the existing ``_id`` (E11000) and the key is reported as a conflict, to be
-re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
+version it read, with ``upsert=True``, or an insert when it read none: when another
+consumer wrote first, either collides with the existing ``_id`` (E11000) and the key is
+reported as a conflict, to be re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
 Outbox: events produced by a change of a group are pushed onto it in the same write, so
 state and events are stored together; the relay (``services.common.outbox``) publishes
 them, then empties the outbox if the document is still at the version that stored them.

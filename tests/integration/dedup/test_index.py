@@ -25,6 +25,8 @@ from services.common.settings import ServiceSettings
 from services.dedup import changes
 from services.dedup.adapters.relay import written_by_collection
 from services.dedup.adapters.store import UNSTORED, IdentityStore
+from services.dedup.domain.groups import Group
+from services.dedup.domain.identity import record_state
 from services.dedup.indexer import Change, Indexer, Produced
 
 from ...unit.dedup.factories import PEPPER, TODAY, id_number, record
@@ -310,3 +312,19 @@ async def test_a_verified_answer_is_stored_without_a_read_and_a_stale_one_change
     assert (await records.find_one({"_id": rec.registry_number}) or {})["population"] is None  # stale
     await applied(indexer, [verified(asked_again)])
     assert (await records.find_one({"_id": rec.registry_number}) or {})["population"] == "verified"
+
+
+
+async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_told(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    store = IdentityStore(mongo[database])
+    rec = record(1, number=id_number())
+    first = record_state(rec, PEPPER, TODAY)
+    second = record_state(rec.model_copy(update={"name": "王五"}), PEPPER, TODAY)
+    assert await store.save_records([(first, 0)]) == set()
+    assert await store.save_records([(second, 0)]) == {rec.registry_number}  # re-read and recompute
+    assert await store.load_records([rec.registry_number]) == {rec.registry_number: (first, 1)}
+    assert await store.save_groups([(Group("k", members={rec.registry_number: first.brief()}), [])]) == set()
+    assert await store.save_groups([(Group("k"), [])]) == {"k"}
+    [group] = [d async for d in store.groups.find({"_id": "k"})]
+    assert list(group["members"]) == [rec.registry_number]
