@@ -97,6 +97,9 @@ class System:
             "XUEJI_POPULATION_FIXTURE": str(self.population_fixture),
             "XUEJI_LOG_LEVEL": "WARNING",
             "XUEJI_INSTANCE_ID": f"{self.unique}-{name}",
+            # group ids derive from keyed hashes: a pepper of its own keeps this system's groups
+            # apart from those of other systems on the same broker, whatever numbers they drew
+            "XUEJI_PEPPER": f"e2e-{self.unique}-pepper",
             **self.settings.get(name, {}),
         }
 
