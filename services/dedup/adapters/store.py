@@ -16,7 +16,7 @@ publishes them with its own.
 """
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -41,18 +41,20 @@ UNSTORED = ""  # the collection named by entries no outbox holds: sent, never cl
 StoredRecord = tuple[RecordState, int]  # state, version
 
 
+RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry_number")
+
+
 def record_to_doc(state: RecordState) -> Doc:
-    doc = asdict(state)
-    doc["_id"] = doc.pop("registry_number")
-    for name in ("birth_date", "id_birth"):
-        doc[name] = doc[name].isoformat() if doc[name] else None
+    # every field is a scalar but these: a field-by-field copy, not ``asdict``'s deep one (hot path)
+    doc: Doc = {"_id": state.registry_number, **{name: getattr(state, name) for name in RECORD_FIELDS}}
+    doc["birth_date"] = state.birth_date.isoformat()
+    doc["id_birth"] = state.id_birth.isoformat() if state.id_birth else None
     doc["id_static_reasons"] = list(state.id_static_reasons)
     return doc
 
 
 def record_from_doc(doc: Doc) -> RecordState:
-    names = [f.name for f in fields(RecordState) if f.name != "registry_number"]
-    values: dict[str, Any] = {name: doc.get(name) for name in names}
+    values: dict[str, Any] = {name: doc.get(name) for name in RECORD_FIELDS}
     values["status"] = RecordStatus(values["status"])
     values["id_type"] = IdType(values["id_type"])
     values["birth_date"] = date.fromisoformat(values["birth_date"])
@@ -112,8 +114,8 @@ class IdentityStore:
         """Groups with their stored form (to tell whether a change needs a write) and unpublished entries."""
         self._trips(1)
         found = self.groups.find({"_id": {"$in": keys}})
-        return {d["_id"]: (group_from_doc(d), group_to_doc(group_from_doc(d)), d.get("outbox", []))
-                async for d in found}
+        groups = [(d["_id"], group_from_doc(d), d.get("outbox", [])) async for d in found]
+        return {key: (group, group_to_doc(group), outbox) for key, group, outbox in groups}
 
     async def insert_groups(self, groups: list[Group]) -> set[str]:
         """Claim keys nobody holds yet (one insert each); return the keys already held."""
