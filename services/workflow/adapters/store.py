@@ -45,6 +45,20 @@ def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
     return entries
 
 
+# the indexed listing fields, narrowest first (see ``listing_query``)
+NARROWEST_FIRST = ("reviews_due", "arbiter_code", "school_codes", "district_codes")
+
+
+def listing_query(scope: Doc | None, filters: Doc) -> Doc:
+    """A listing's query: the caller's jurisdiction over any filter of the same field, and the
+    narrowest indexed field first. MongoDB's planner ignores the order; SecantusDB (STACK.md)
+    walks the index of the first field it can use, so a bureau's review list led by its
+    district would read every case of the district instead of those awaiting review."""
+    query = {**filters, **(scope or {})}
+    leading = {k: query[k] for k in NARROWEST_FIRST if k in query}
+    return leading | {k: v for k, v in query.items() if k not in leading}
+
+
 def query_fields(case: Case, policy: DeadlinePolicy) -> Doc:
     members = case.members.values()
     return {
@@ -98,7 +112,7 @@ class CaseStore:
 
     async def find(self, scope: Doc | None, filters: Doc, offset: int, limit: int) -> tuple[bool, list[Case]]:
         """A page of cases, newest first, and whether more follow (no count: it scans)."""
-        query = {**(scope or {}), **filters}
+        query = listing_query(scope, filters)
         found = self.cases.find(query, {"state": 1, "version": 1}).sort("opened_at", DESCENDING)
         docs = [d async for d in found.skip(offset).limit(limit + 1)]
         cases = [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs[:limit]]
