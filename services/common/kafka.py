@@ -2,13 +2,18 @@
 
 import logging
 import ssl
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from .deadletter import DeadLetters
 from .fetching import pace_empty_fetches
 from .settings import ServiceSettings
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 # Acknowledged by every in-sync replica: no loss. Order per partition holds without the idempotent
 # producer, since aiokafka sends one request per broker at a time. A retry may write a message twice;
@@ -54,3 +59,30 @@ def make_broker(settings: ServiceSettings, service: str, dead_letters: DeadLette
 def instance_of(settings: ServiceSettings, purpose: str) -> str | None:
     """The static member id of one subscriber of this process (None: dynamic membership)."""
     return f"{settings.INSTANCE_ID}.{purpose}" if settings.INSTANCE_ID else None
+
+
+def subscriber(broker: KafkaBroker, settings: ServiceSettings, *topics: str, group: str,
+               instance: str | None = None, batch: bool = False, max_records: int | None = None,
+               batch_timeout_ms: int = 200, **options: Any) -> Callable[[Handler], Handler]:
+    """The one way a service subscribes, so no subscriber differs in what keeps messages safe.
+
+    * Its own consumer group (``CONSUMER_GROUP.group``): a rebalance of one topic's consumers
+      never stalls another's.
+    * Static membership (``instance``, default ``group``) when ``XUEJI_INSTANCE_ID`` is set.
+    * Acked only once handled (``NACK_ON_ERROR``): a crash reads the message again, and the
+      handler is idempotent. Poison goes to the dead-letter topic (the broker's middleware,
+      ``make_broker``); fetch pacing is the broker's too.
+    * A new group starts at the earliest offset: nothing published before it first ran is lost.
+    """
+    if batch:
+        options |= {"batch": True, "max_records": max_records, "batch_timeout_ms": batch_timeout_ms}
+    decorate = broker.subscriber(
+        *topics, group_id=f"{settings.CONSUMER_GROUP}.{group}",
+        group_instance_id=instance_of(settings, instance or group),
+        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR, **options)
+
+    def register(handler: Handler) -> Handler:
+        decorate(handler)
+        return handler
+
+    return register

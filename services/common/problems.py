@@ -11,6 +11,7 @@ from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
 
 from .auth import AuthenticationError
+from .errors import ServiceError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -46,6 +47,15 @@ RETRY_AFTER_SECONDS = "5"
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """The one table from exceptions to problem responses, shared by every HTTP service."""
+
+    @app.exception_handler(ServiceError)
+    async def refused(_: Request, error: ServiceError) -> JSONResponse:
+        response = problem(error.status, error.code, error.title, error.detail, rule=error.rule)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = error.retry_after
+        return response
+
     @app.exception_handler(AuthenticationError)
     async def unauthenticated(_: Request, error: AuthenticationError) -> JSONResponse:
         return problem(401, "unauthenticated", "Not authenticated", str(error))

@@ -1,20 +1,57 @@
-"""The shape every service process shares: a FastAPI app whose lifespan runs the broker."""
+"""The one assembly of every service process: its parts, a FastAPI app whose lifespan runs
+the broker, and ``run``. A service's ``main.py`` only names its own parts.
+
+``assemble`` applies every setting the README says each service honours: ``SUBSCRIBE``
+(no subscriber is registered on an API-only replica), the token verifier and the one
+table of problem responses (``problems.py``), health and metrics.
+"""
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
+from .auth import verifier_from_settings
+from .deadletter import DeadLetters
 from .http import health_router
+from .kafka import make_broker
+from .logs import configure_logging
+from .mongo import make_mongo_client
+from .problems import install_problem_handlers
+from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 Hook = Callable[[], Awaitable[None]]
 Loop = Callable[[], Coroutine[Any, Any, None]]
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@dataclass
+class Plumbing:
+    """What every service process has: its settings, broker with dead letters, and database."""
+
+    name: str
+    settings: ServiceSettings
+    dead_letters: DeadLetters = field(init=False)
+    broker: KafkaBroker = field(init=False)
+    mongo: AsyncMongoClient[dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dead_letters = DeadLetters(self.name)
+        self.broker = make_broker(self.settings, self.name, self.dead_letters)
+        self.mongo = make_mongo_client(self.settings, self.name)
+
+    @property
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
+        return self.mongo[self.settings.MONGO_DATABASE]
 
 
 def every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> Loop:
@@ -69,3 +106,30 @@ def build_app(*, title: str, description: str, broker: KafkaBroker,
     for router in routers:
         app.include_router(router)
     return app
+
+
+def assemble(plumbing: Plumbing, *, title: str, description: str,
+             subscribers: Callable[[], object] | None = None, routers: Sequence[APIRouter] = (),
+             on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = (), background: Sequence[Loop] = (),
+             readiness: dict[str, Callable[[], Awaitable[bool]]] | None = None,
+             authenticated: bool = True, state: dict[str, Any] | None = None) -> FastAPI:
+    """One service: ``subscribers`` registers its subscribers (skipped when ``SUBSCRIBE`` is off),
+    ``routers`` are its HTTP API, ``authenticated`` gives it the bearer-token verifier."""
+    if plumbing.settings.SUBSCRIBE and subscribers is not None:
+        subscribers()
+    app = build_app(title=title, description=description, broker=plumbing.broker, mongo=plumbing.mongo,
+                    routers=routers, on_start=on_start, on_stop=on_stop, background=background,
+                    readiness=readiness)
+    if authenticated:
+        app.state.token_verifier = verifier_from_settings(plumbing.settings)
+    for name, value in (state or {}).items():
+        setattr(app.state, name, value)
+    install_problem_handlers(app)
+    return app
+
+
+def run(name: str, settings_type: type[S], create_app: Callable[[S], FastAPI]) -> None:
+    """Start one service process from its environment: JSON logs, then uvicorn."""
+    settings = settings_type()
+    configure_logging(name, settings.LOG_LEVEL)
+    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)

@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     INSTANCE_ID: str | None = None
     # False: serve HTTP and publish, consume nothing (an API-only replica; consumers run elsewhere).
     SUBSCRIBE: bool = True
+    # Each subscriber's consumer group is this prefix + "." + what it consumes.
+    CONSUMER_GROUP: str = "xueji"
 
     JWT_PUBLIC_KEY_FILES: tuple[Path, ...] = ()  # production: the identity provider's public keys
     JWT_LOCAL_KEY_DIR: Path = Path(".local/dev-jwt")  # development only: the local signing pair

@@ -1,15 +1,11 @@
-"""Composition root of the dedup service: ``xueji-dedup``."""
+"""Composition root of the dedup service: ``xueji-dedup``. It only names the parts."""
 
 from datetime import date
 
-import uvicorn
 from fastapi import FastAPI
 
-from services.common.deadletter import DeadLetters
-from services.common.kafka import make_broker
-from services.common.logs import configure_logging
-from services.common.mongo import make_mongo_client
-from services.common.service import build_app, every
+from services.common.service import Plumbing, assemble, every
+from services.common.service import run as run_service
 
 from .adapters.relay import OutboxRelay
 from .adapters.store import IdentityStore
@@ -22,22 +18,23 @@ SERVICE = "xueji-dedup"
 
 def create_app(settings: DedupSettings | None = None) -> FastAPI:
     settings = settings or DedupSettings()
-    dead_letters = DeadLetters(SERVICE)
-    broker = make_broker(settings, SERVICE, dead_letters)
-    mongo = make_mongo_client(settings, SERVICE)
-    store = IdentityStore(mongo[settings.MONGO_DATABASE])
+    plumbing = Plumbing(SERVICE, settings)
+    store = IdentityStore(plumbing.db)
     indexer = Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today)
-    relay = OutboxRelay(store, broker)
-    register_handlers(broker, settings, indexer, relay, dead_letters, date.today)
-
-    app = build_app(title="xueji dedup", description="Identity index, ID checks and duplicate groups.",
-                    broker=broker, mongo=mongo, on_start=[store.ensure_indexes], on_stop=[relay.settled],
-                    background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")])
-    app.state.store = store
-    return app
+    relay = OutboxRelay(store, plumbing.broker)
+    return assemble(
+        plumbing,
+        title="xueji dedup",
+        description="Identity index, ID checks and duplicate groups.",
+        subscribers=lambda: register_handlers(plumbing.broker, settings, indexer, relay,
+                                              plumbing.dead_letters, date.today),
+        on_start=[store.ensure_indexes],
+        on_stop=[relay.settled],
+        background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")],
+        authenticated=False,  # dedup serves no API of its own, only health and metrics
+        state={"store": store},
+    )
 
 
 def run() -> None:
-    settings = DedupSettings()
-    configure_logging(SERVICE, settings.LOG_LEVEL)
-    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)
+    run_service(SERVICE, DedupSettings, create_app)

@@ -1,20 +1,16 @@
 """HTTP API of the evidence service: upload for one's own member, short-lived download links."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from services.common.auth import CurrentPrincipal
-from services.common.problems import PROBLEM_RESPONSES, problem
+from services.common.problems import PROBLEM_RESPONSES
 
-from .adapters.objects import StoreUnavailable
-from .domain.access import OutsideJurisdiction
-from .domain.files import FileRefused
 from .settings import EvidenceSettings
-from .storing import Evidence, NotFound
+from .storing import Evidence
 from .upload import read_files
 
 RN = Annotated[str, Query(pattern=r"^[GJL][0-9A-Z]{18}$")]
@@ -86,27 +82,3 @@ def router(evidence: Evidence, settings: EvidenceSettings) -> APIRouter:
         return Link(url=url, expires_in_seconds=settings.LINK_SECONDS)
 
     return api
-
-
-def install(app: FastAPI, api: APIRouter) -> None:
-    app.include_router(api)
-
-    @app.exception_handler(FileRefused)
-    async def refused(_: Request, error: FileRefused) -> JSONResponse:
-        return problem(error.status, "file_refused", "File refused", error.detail, rule=error.rule)
-
-    @app.exception_handler(StoreUnavailable)
-    async def unavailable(_: Request, error: Any) -> JSONResponse:
-        response = problem(
-            503, "store_unavailable", "Object store unavailable", "nothing was stored; try again shortly"
-        )
-        response.headers["Retry-After"] = "30"
-        return response
-
-    @app.exception_handler(OutsideJurisdiction)
-    async def forbidden(_: Request, error: OutsideJurisdiction) -> JSONResponse:
-        return problem(403, "outside_jurisdiction", "Outside your jurisdiction", str(error))
-
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, error: NotFound) -> JSONResponse:
-        return problem(404, "not_found", "Not found", str(error))

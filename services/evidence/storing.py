@@ -14,6 +14,7 @@ from xueji_contracts.evidence import EvidenceStored
 from xueji_contracts.topics import EVIDENCE
 
 from services.common.auth import Principal
+from services.common.errors import NotFound
 from services.common.outbox import OutboxRelay, Written, entry
 
 from .adapters.objects import ObjectStore
@@ -24,10 +25,6 @@ from .settings import EvidenceSettings
 from .upload import Received
 
 PRODUCER = "xueji-evidence"
-
-
-class NotFound(Exception):
-    pass
 
 
 def stored_event(

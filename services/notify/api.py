@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.common.auth import CurrentPrincipal
+from services.common.errors import NotFound
 from services.common.problems import PROBLEM_RESPONSES
 
 from .adapters.store import NotifyStore
@@ -24,10 +25,6 @@ class Notification(BaseModel):
 class InboxPage(BaseModel):
     has_more: bool
     items: list[Notification]
-
-
-class NotFound(Exception):
-    pass
 
 
 def router(store: NotifyStore, page_size_max: int) -> APIRouter:
@@ -48,6 +45,7 @@ def router(store: NotifyStore, page_size_max: int) -> APIRouter:
     @api.post("/inbox/{entry_id}/read", summary="Mark one of your notifications read", status_code=204)
     async def mark_read(entry_id: str, principal: CurrentPrincipal) -> None:
         if not await store.mark_read(principal.organisation_code, entry_id):
-            raise NotFound(entry_id)  # another organisation's entry is as unknown as a missing one
+            # another organisation's entry is as unknown as a missing one
+            raise NotFound(f"no notification {entry_id} in your inbox")
 
     return api

@@ -8,22 +8,21 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, ReviewDecision, Role, RuleSet
 from xueji_contracts.problems import MemberBrief
 
 from services.common.auth import CurrentPrincipal, Principal
-from services.common.problems import PROBLEM_RESPONSES, problem
+from services.common.problems import PROBLEM_RESPONSES
 
 from .adapters.store import opened_between
-from .cases import CaseNotFound, Cases
+from .cases import Cases
 from .domain import handling
 from .domain.case import Actor, AuditEntry, Case, Member
 from .domain.divisions import province_of
-from .domain.errors import Invalid, OutsideJurisdiction, Refused
+from .domain.errors import CaseNotFound, OutsideJurisdiction
 from .domain.jurisdiction import require_view, visible_scope
 from .domain.rules import allowed_actions
 
@@ -262,23 +261,3 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
         return case_view(await cases.reinitiate(group_id, actor, registry_number, body.confirm), actor)
 
     return api
-
-
-def install(app: FastAPI, cases: Cases, page_size_max: int) -> None:
-    app.include_router(router(cases, page_size_max))
-
-    @app.exception_handler(Refused)
-    async def refused(_: Request, error: Refused) -> JSONResponse:
-        return problem(409, "refused", "Refused by the state or the rule set", error.detail, rule=error.rule)
-
-    @app.exception_handler(OutsideJurisdiction)
-    async def forbidden(_: Request, error: OutsideJurisdiction) -> JSONResponse:
-        return problem(403, "outside_jurisdiction", "Outside your jurisdiction", str(error))
-
-    @app.exception_handler(Invalid)
-    async def invalid(_: Request, error: Invalid) -> JSONResponse:
-        return problem(422, "invalid_action", "Invalid input", str(error))
-
-    @app.exception_handler(CaseNotFound)
-    async def not_found(_: Request, error: CaseNotFound) -> JSONResponse:
-        return problem(404, "group_not_found", "Not found", f"no group {error}")

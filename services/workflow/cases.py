@@ -19,15 +19,11 @@ from services.common.outbox import OutboxRelay
 from .adapters.store import CaseStore, outbox_entries
 from .domain.case import Actor, Case
 from .domain.deadlines import DeadlinePolicy, fire_due_timers
-from .domain.errors import Refused
+from .domain.errors import CaseNotFound, Refused
 from .domain.handling import apply_membership, open_case, reinitiate
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 10
-
-
-class CaseNotFound(Exception):
-    pass
 
 
 class Cases:

@@ -1,17 +1,10 @@
-"""Composition root of the workflow service: ``xueji-workflow``."""
+"""Composition root of the workflow service: ``xueji-workflow``. It only names the parts."""
 
-
-import uvicorn
 from fastapi import FastAPI
 
-from services.common.auth import verifier_from_settings
-from services.common.deadletter import DeadLetters
-from services.common.kafka import make_broker
-from services.common.logs import configure_logging
-from services.common.mongo import make_mongo_client
 from services.common.outbox import OutboxRelay
-from services.common.problems import install_problem_handlers
-from services.common.service import build_app, every
+from services.common.service import Plumbing, assemble, every
+from services.common.service import run as run_service
 
 from . import api
 from .adapters.store import CaseStore
@@ -24,39 +17,26 @@ SERVICE = "xueji-workflow"
 
 def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     settings = settings or WorkflowSettings()
-    dead_letters = DeadLetters(SERVICE)
-    broker = make_broker(settings, SERVICE, dead_letters)
-    mongo = make_mongo_client(settings, SERVICE)
-    store = CaseStore(mongo[settings.MONGO_DATABASE], settings.deadline_policy)
-    relay = OutboxRelay(store.cases, broker)
+    plumbing = Plumbing(SERVICE, settings)
+    store = CaseStore(plumbing.db, settings.deadline_policy)
+    relay = OutboxRelay(store.cases, plumbing.broker)
     cases = Cases(store, relay, settings.RULE_SET)
-    if settings.SUBSCRIBE:
-        register_handlers(broker, settings, cases)
-
-    app = build_app(
+    return assemble(
+        plumbing,
         title="xueji workflow",
         description="Cases of problem groups: handling, review, arbitration.",
-        broker=broker,
-        mongo=mongo,
+        subscribers=lambda: register_handlers(plumbing.broker, settings, cases),
+        routers=[api.router(cases, settings.PAGE_SIZE_MAX)],
         on_start=[store.ensure_indexes],
         on_stop=[relay.settled],
         background=[
             every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep"),
-            every(
-                settings.DEADLINE_SCAN_SECONDS,
-                lambda: cases.fire_deadlines(settings.deadline_policy),
-                "deadlines",
-            ),
+            every(settings.DEADLINE_SCAN_SECONDS, lambda: cases.fire_deadlines(settings.deadline_policy),
+                  "deadlines"),
         ],
+        state={"cases": cases},
     )
-    app.state.token_verifier = verifier_from_settings(settings)
-    app.state.cases = cases
-    install_problem_handlers(app)
-    api.install(app, cases, settings.PAGE_SIZE_MAX)
-    return app
 
 
 def run() -> None:
-    settings = WorkflowSettings()
-    configure_logging(SERVICE, settings.LOG_LEVEL)
-    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)
+    run_service(SERVICE, WorkflowSettings, create_app)

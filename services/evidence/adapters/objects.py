@@ -12,11 +12,18 @@ from minio.error import S3Error
 from minio.versioningconfig import VersioningConfig
 from urllib3.exceptions import HTTPError
 
+from services.common.errors import Unavailable
+
 T = TypeVar("T")
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(Unavailable):
     """The object store did not answer; nothing was stored."""
+
+    code, title, retry_after = "store_unavailable", "Object store unavailable", "30"
+
+    def __init__(self, *_: object) -> None:
+        super().__init__("nothing was stored; try again shortly")
 
 
 class ObjectStore:

@@ -4,9 +4,7 @@ from dataclasses import dataclass
 
 from xueji_contracts.enums import Role
 
-
-class OutsideJurisdiction(Exception):
-    """The caller has no jurisdiction over this member's evidence (HTTP 403)."""
+from services.common.errors import OutsideJurisdiction as OutsideJurisdiction
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from services.common.errors import ServiceError
+
 MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_TYPES = ("doc", "rar", "jpg")
 EXTENSIONS = {".doc": "doc", ".rar": "rar", ".jpg": "jpg", ".jpeg": "jpg"}
@@ -21,10 +23,14 @@ HEAD_BYTES = 8
 NAME_LIMIT = 120
 
 
-class FileRefused(Exception):
+class FileRefused(ServiceError):
+    """A file or upload breaks one of the rules above; ``rule`` names which."""
+
+    code, title = "file_refused", "File refused"
+
     def __init__(self, rule: str, detail: str, status: int = 422) -> None:
-        super().__init__(detail)
-        self.rule, self.detail, self.status = rule, detail, status
+        super().__init__(detail, rule=rule)
+        self.status = status
 
 
 def sanitise_name(raw: str) -> str:

@@ -1,18 +1,16 @@
-"""What the case domain refuses, and why (mapped to RFC 9457 problems at the HTTP edge)."""
+"""What the case domain refuses, and why: the services' common refusals (``services/common/errors.py``),
+mapped to RFC 9457 problems by the one table at the HTTP edge."""
+
+from services.common.errors import Invalid, NotFound, OutsideJurisdiction, Refused
 
 
-class Refused(Exception):
-    """The state of the case or its rule set forbids the action (HTTP 409)."""
+class CaseNotFound(NotFound):
+    """No group of that id."""
 
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(detail)
-        self.rule = rule
-        self.detail = detail
+    code = "group_not_found"
 
-
-class OutsideJurisdiction(Exception):
-    """The caller has no jurisdiction over this member or case (HTTP 403)."""
+    def __init__(self, group_id: object) -> None:
+        super().__init__(f"no group {group_id}")
 
 
-class Invalid(Exception):
-    """The request itself is incomplete or contradictory (HTTP 422)."""
+__all__ = ["CaseNotFound", "Invalid", "OutsideJurisdiction", "Refused"]
