@@ -16,7 +16,15 @@ from pydantic.json_schema import models_json_schema
 
 from .compat import breaking_changes
 from .provinces import PROVINCES
-from .topics import CASES_TEMPLATE, FIXED_TOPICS, Topic, all_messages, case_topics
+from .topics import (
+    CASES_TEMPLATE,
+    FIXED_TOPICS,
+    Topic,
+    all_messages,
+    case_topics,
+    consumers_of,
+    service_consumers,
+)
 
 PACKAGE_DIR = Path(__file__).parent
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
@@ -45,7 +53,7 @@ def _operation(channel_id: str, topic: Topic, action: str) -> dict[str, Any]:
         "action": action,
         "channel": {"$ref": f"#/channels/{channel_id}"},
         "summary": f"{'Published' if action == 'send' else 'Consumed'} by "
-                   f"{', '.join(topic.producers if action == 'send' else topic.consumers)}.",
+                   f"{', '.join(topic.producers if action == 'send' else consumers_of(topic))}.",
         "messages": [{"$ref": f"#/channels/{channel_id}/messages/{m.__name__}"} for m in topic.messages],
     }
 
@@ -76,7 +84,7 @@ def asyncapi_document() -> dict[str, Any]:
             continue
         if any(p.startswith(("dedup", "workflow", "evidence", "notify", "xueji")) for p in topic.producers):
             operations[f"send-{channel_id}"] = _operation(channel_id, topic, "send")
-        if any(c.startswith(("dedup", "workflow", "evidence", "notify")) for c in topic.consumers):
+        if service_consumers().get(address):
             operations[f"receive-{channel_id}"] = _operation(channel_id, topic, "receive")
     messages = {
         m.__name__: {

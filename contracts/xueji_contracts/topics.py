@@ -4,7 +4,9 @@ Topic names carry the contract's major version. Adding an optional field keeps t
 version; anything else is a new topic version.
 """
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -19,6 +21,8 @@ class Topic:
     key: str
     partitions: int
     producers: tuple[str, ...]
+    # parties outside the platform's services; the services that consume a topic are read from
+    # their subscribers (``consumers.json``, see ``service_consumers``), never typed here
     consumers: tuple[str, ...]
     messages: tuple[type[BaseModel], ...]
     description: str
@@ -60,17 +64,17 @@ def case_topic(province_code: str) -> str:
 
 
 FIXED_TOPICS: tuple[Topic, ...] = (
-    Topic(REGISTRATIONS, "registry_number", 12, ("province systems", "xueji import"), ("dedup",),
+    Topic(REGISTRATIONS, "registry_number", 12, ("province systems", "xueji import"), (),
           REGISTRATION_MESSAGES, "Student registrations from schools, via province systems or file import."),
     Topic(POPULATION_REQUESTS, "registry_number", 6, ("dedup",), ("population database",),
           POPULATION_REQUEST_MESSAGES, "Verification requests to the population database (人口库)."),
-    Topic(POPULATION_RESULTS, "registry_number", 6, ("population database",), ("dedup",),
+    Topic(POPULATION_RESULTS, "registry_number", 6, ("population database",), (),
           POPULATION_RESULT_MESSAGES, "Verification results from the population database."),
-    Topic(PROBLEMS, "group_id", 12, ("dedup",), ("workflow",),
+    Topic(PROBLEMS, "group_id", 12, ("dedup",), (),
           PROBLEM_MESSAGES, "Problem groups found by dedup: detected, membership changed, cleared."),
-    Topic(DEDUP_COMMANDS, "registry_number", 12, ("workflow",), ("dedup",),
+    Topic(DEDUP_COMMANDS, "registry_number", 12, ("workflow",), (),
           DEDUP_COMMAND_MESSAGES, "Approved decisions the workflow sends to dedup."),
-    Topic(EVIDENCE, "group_id", 6, ("evidence",), ("workflow",),
+    Topic(EVIDENCE, "group_id", 6, ("evidence",), (),
           EVIDENCE_MESSAGES, "Evidence files stored."),
     Topic(NOTIFICATIONS, "recipient_code", 6, ("notify",), ("operators",),
           NOTIFICATION_MESSAGES, "Delivery outcomes of notifications."),
@@ -84,7 +88,7 @@ CASE_TOPIC_PARTITIONS = 3
 
 def case_topics(partitions: int = CASE_TOPIC_PARTITIONS) -> tuple[Topic, ...]:
     return tuple(
-        Topic(case_topic(code), "group_id", partitions, ("workflow",), ("notify", f"{name} subscriber"),
+        Topic(case_topic(code), "group_id", partitions, ("workflow",), ("the province's subscriber",),
               CASE_MESSAGES, f"Case events of groups with a member in {code} ({name}).")
         for code, name in PROVINCES.items()
     )
@@ -136,3 +140,19 @@ registration_adapter: TypeAdapter[RegistrationMessage] = TypeAdapter(Registratio
 problem_adapter: TypeAdapter[ProblemMessage] = TypeAdapter(ProblemMessage)
 dedup_command_adapter: TypeAdapter[DedupCommand] = TypeAdapter(DedupCommand)
 case_adapter: TypeAdapter[CaseMessage] = TypeAdapter(CaseMessage)
+
+
+SERVICE_CONSUMERS_FILE = Path(__file__).with_name("consumers.json")
+
+
+def service_consumers() -> dict[str, tuple[str, ...]]:
+    """Topic (province topics as ``CASES_TEMPLATE``) → the platform services subscribed to it,
+    as generated from their subscribers by ``xueji contracts consumers --write``."""
+    data = json.loads(SERVICE_CONSUMERS_FILE.read_text(encoding="utf-8"))
+    return {topic: tuple(services) for topic, services in data.items()}
+
+
+def consumers_of(topic: Topic) -> tuple[str, ...]:
+    """Every consumer of a topic: the services that subscribe to it, then the outside parties."""
+    address = CASES_TEMPLATE if topic.name.startswith("xueji.cases.") else topic.name
+    return service_consumers().get(address, ()) + topic.consumers

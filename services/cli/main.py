@@ -93,6 +93,20 @@ def contracts_check() -> None:
     raise typer.Exit(spec.main(["check"]))
 
 
+@contracts_app.command("consumers")
+def contracts_consumers(
+    write: Annotated[bool, typer.Option(help="Rewrite consumers.json and the AsyncAPI document.")] = False,
+) -> None:
+    """Which service consumes which topic, read from the services' subscribers."""
+    from .consumers import CONSUMERS_FILE, rendered  # builds every service: only when asked
+
+    if not write:
+        typer.echo(rendered(), nl=False)
+        raise typer.Exit(0 if CONSUMERS_FILE.read_text(encoding="utf-8") == rendered() else 1)
+    CONSUMERS_FILE.write_text(rendered(), encoding="utf-8")
+    raise typer.Exit(spec.main(["write"]))
+
+
 dlq_app = typer.Typer(help="The dead-letter topic.")
 app.add_typer(dlq_app, name="dlq")
 

@@ -120,6 +120,7 @@ def assemble(plumbing: Plumbing, *, title: str, description: str,
     app = build_app(title=title, description=description, broker=plumbing.broker, mongo=plumbing.mongo,
                     routers=routers, on_start=on_start, on_stop=on_stop, background=background,
                     readiness=readiness)
+    app.state.broker = plumbing.broker  # its subscribers are what the AsyncAPI document lists
     if authenticated:
         app.state.token_verifier = verifier_from_settings(plumbing.settings)
     for name, value in (state or {}).items():
