@@ -20,21 +20,24 @@ class AmendedFields(Contract):
     id_number: str | None = Field(default=None, max_length=40)
 
 
-class ApplyAmendment(Envelope):
+class MemberCommand(Envelope):
+    """A command about one member of a group (the commands below differ in ``event_type``)."""
+
+    group_id: UUID
+    registry_number: RegistryNumber
+
+
+class ApplyAmendment(MemberCommand):
     """Apply an approved amendment (变更) and run dedup again for the record."""
 
     event_type: Literal["command.apply_amendment"] = "command.apply_amendment"
-    group_id: UUID
-    registry_number: RegistryNumber
     changes: AmendedFields
 
 
-class DeleteRecord(Envelope):
+class DeleteRecord(MemberCommand):
     """Delete a record (删除) whose deletion was confirmed (and reviewed where needed)."""
 
     event_type: Literal["command.delete_record"] = "command.delete_record"
-    group_id: UUID
-    registry_number: RegistryNumber
 
 
 class MarkAttestedDistinct(Envelope):
@@ -45,17 +48,13 @@ class MarkAttestedDistinct(Envelope):
     registry_numbers: tuple[RegistryNumber, ...] = Field(min_length=2)
 
 
-class MarkFormal(Envelope):
+class MarkFormal(MemberCommand):
     """An attestation or amendment was approved: the record becomes formal (正式学籍)."""
 
     event_type: Literal["command.mark_formal"] = "command.mark_formal"
-    group_id: UUID
-    registry_number: RegistryNumber
 
 
-class AcceptIdProblem(Envelope):
+class AcceptIdProblem(MemberCommand):
     """An attestation of an ID problem was approved: accept this record's identity as it is now."""
 
     event_type: Literal["command.accept_id_problem"] = "command.accept_id_problem"
-    group_id: UUID
-    registry_number: RegistryNumber
