@@ -23,12 +23,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient, UpdateOne
 from xueji_contracts.students import StudentRecord, StudentRegistered
 from xueji_contracts.topics import PROBLEMS, REGISTRATIONS
 
 from services.cli.topics import create_topics
+from services.common import reading
 from services.dedup.adapters.store import record_to_doc
 from services.dedup.demo import Generator
 from services.dedup.domain.identity import record_state
@@ -77,42 +78,12 @@ async def produce(
 
 
 async def consume(settings: DedupSettings, topic: str, until: Any, within: float) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=settings.KAFKA_BOOTSTRAP,
-        group_id=f"bench-{uuid.uuid4()}",
-        auto_offset_reset="earliest",
-        max_poll_records=5000,
-    )
-    await consumer.start()
-    seen: list[Any] = []
-    try:
-        async with asyncio.timeout(within):
-            while not until(seen):
-                batch = await consumer.getmany(timeout_ms=500)
-                seen += [m for records in batch.values() for m in records]
-    finally:
-        await consumer.stop()
-    return seen
+    return await reading.collect(settings.KAFKA_BOOTSTRAP, topic, until, within)
 
 
 async def read_all(settings: DedupSettings, topic: str) -> list[Any]:
     """Every record on a topic now, without a consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.KAFKA_BOOTSTRAP, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()  # loads the metadata
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        seen: list[Any] = []
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            seen += [m for records in batch.values() for m in records]
-        return seen
-    finally:
-        await consumer.stop()
+    return await reading.read_all(settings.KAFKA_BOOTSTRAP, topic)
 
 
 async def raw_broker_rate(settings: DedupSettings, messages: list[Message]) -> float:

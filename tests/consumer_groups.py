@@ -3,10 +3,12 @@ reading a topic whole."""
 
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from xueji_contracts import topics
 
 from services.cli.topics import create_topics
+from services.common import reading
+from services.common.reading import partitions_of
 from services.common.settings import ServiceSettings
 
 # per service: the suffixes it adds to its XUEJI_CONSUMER_GROUP, and the topics each group reads
@@ -51,28 +53,6 @@ async def start_at_end(groups: dict[str, tuple[str, ...]]) -> None:
             await consumer.stop()
 
 
-async def partitions_of(consumer: AIOKafkaConsumer, names: tuple[str, ...]) -> list[TopicPartition]:
-    await consumer.topics()  # fetches the cluster's metadata
-    return [
-        TopicPartition(name, partition)
-        for name in names
-        for partition in sorted(consumer.partitions_for_topic(name) or ())
-    ]
-
-
 async def read_all(topic: str) -> list[Any]:
     """Every message on a topic now, from its first offset."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=ServiceSettings().KAFKA_BOOTSTRAP, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await partitions_of(consumer, (topic,))
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        seen: list[Any] = []
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            seen += [m for records in batch.values() for m in records]
-        return seen
-    finally:
-        await consumer.stop()
+    return await reading.read_all(ServiceSettings().KAFKA_BOOTSTRAP, topic)

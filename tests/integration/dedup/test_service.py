@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from xueji_contracts.enums import Gender
 from xueji_contracts.students import StudentRegistered
 from xueji_contracts.topics import DEAD_LETTERS, PROBLEMS, REGISTRATIONS
 
+from services.common import reading
 from services.dedup import main, population_standin
 from services.dedup.demo import synthetic_id_number
 from services.dedup.settings import DedupSettings
@@ -26,19 +27,7 @@ pytestmark = pytest.mark.integration
 
 async def collect(topic: str, unique: str, until: Any, within: float = 60) -> list[Any]:
     """Messages on ``topic`` (from its start) until ``until(messages)`` holds."""
-    settings = DedupSettings()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.KAFKA_BOOTSTRAP, group_id=f"watch-{unique}",
-                                auto_offset_reset="earliest")
-    await consumer.start()
-    seen: list[Any] = []
-    try:
-        async with asyncio.timeout(within):
-            while not until(seen):
-                batch = await consumer.getmany(timeout_ms=500)
-                seen += [m for records in batch.values() for m in records]
-    finally:
-        await consumer.stop()
-    return seen
+    return await reading.collect(DedupSettings().KAFKA_BOOTSTRAP, topic, until, within)
 
 
 async def test_registrations_flow_through_the_service_to_problem_events(unique: str, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from uuid import uuid4
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -24,6 +24,7 @@ from xueji_contracts.topics import DEAD_LETTERS, case_topic
 from xueji_contracts.webhooks import EVENT_ID, verify
 
 from services.cli.deadletters import replay
+from services.common import reading
 from services.common.auth import local_key_pair, mint_token
 from services.notify import main
 from services.notify.settings import NotifySettings
@@ -202,19 +203,8 @@ async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
 
 
 async def dead_letters_of(settings: NotifySettings, event_id: str) -> Any:
-    consumer = AIOKafkaConsumer(
-        DEAD_LETTERS,
-        bootstrap_servers=settings.KAFKA_BOOTSTRAP,
-        group_id=f"w-{uuid4()}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                batch = await consumer.getmany(timeout_ms=300)
-                for record in (r for records in batch.values() for r in records):
-                    if str(event_id).encode() in (record.value or b""):  # other tests park non-JSON too
-                        return record
-    finally:
-        await consumer.stop()
+    def of_event(record: Any) -> Any:  # other tests park non-JSON too
+        return record if str(event_id).encode() in (record.value or b"") else None
+
+    found = await reading.collect(settings.KAFKA_BOOTSTRAP, DEAD_LETTERS, bool, 30, keep=of_event)
+    return found[0]

@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from xueji_contracts import topics
 from xueji_contracts.enums import ProblemType, Role
@@ -13,6 +13,7 @@ from xueji_contracts.evidence import EvidenceStored
 from xueji_contracts.problems import ProblemDetected
 from xueji_contracts.topics import DEDUP_COMMANDS, PROBLEMS, case_topic
 
+from services.common import reading
 from services.workflow.cases import Cases
 from services.workflow.settings import WorkflowSettings
 
@@ -26,23 +27,11 @@ pytestmark = pytest.mark.integration
 async def events_on(
     settings: WorkflowSettings, topic: str, group: UUID, until: Any, within: float = 30
 ) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=settings.KAFKA_BOOTSTRAP,
-        group_id=f"watch-{uuid4()}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    seen: list[dict[str, Any]] = []
-    try:
-        async with asyncio.timeout(within):
-            while not until(seen):
-                batch = await consumer.getmany(timeout_ms=300)
-                decoded = [decoded_or_none(m.value) for records in batch.values() for m in records]
-                seen += [e for e in decoded if e and e.get("group_id") == str(group)]
-    finally:
-        await consumer.stop()
-    return seen
+    def of_group(record: Any) -> Any:
+        event = decoded_or_none(record.value)
+        return event if event and event.get("group_id") == str(group) else None
+
+    return await reading.collect(settings.KAFKA_BOOTSTRAP, topic, until, within, keep=of_group)
 
 
 async def until_stored(cases: Cases, group: UUID) -> None:
