@@ -66,7 +66,7 @@ def topics(
 def token(
     role: Annotated[Role, typer.Option(help="Role of the caller.")],
     org: Annotated[str, typer.Option(help="Organisation code: school code or division code.")],
-    hours: Annotated[int, typer.Option(min=1, max=24 * 30)] = 8,
+    hours: Annotated[int, typer.Option(min=1, max=12, help="At most the services' token lifetime.")] = 8,
 ) -> None:
     """Mint a development bearer token signed with the local key (never in production)."""
     if not ServiceSettings().is_development:

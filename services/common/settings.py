@@ -8,7 +8,7 @@ default is refused, so a forgotten variable fails at start-up instead of in prod
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import SecretStr, computed_field, model_validator
+from pydantic import Field, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["local", "test", "staging", "production"]
@@ -46,6 +46,10 @@ class ServiceSettings(BaseSettings):
 
     JWT_PUBLIC_KEY_FILES: tuple[Path, ...] = ()  # production: the identity provider's public keys
     JWT_LOCAL_KEY_DIR: Path = Path(".local/dev-jwt")  # development only: the local signing pair
+    JWT_JWKS_URL: str | None = None  # production: or the identity provider's JWKS endpoint
+    JWT_ISSUER: str = "xueji"  # the identity provider's "iss"
+    JWT_AUDIENCE: str = "xueji"  # this service's "aud" at the identity provider
+    JWT_MAX_LIFETIME_SECONDS: int = Field(default=12 * 3600, ge=60, le=7 * 24 * 3600)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
