@@ -5,18 +5,24 @@
 * Infrastructure failures (database or broker unreachable) are never dead-lettered: the
   message is nacked and read again once the dependency is back.
 * Any other error is retried a few times with backoff, then dead-lettered.
+* Poison stays alone: in a batch each record is decoded and validated on its own, and a
+  record whose header is not UTF-8 is parked by itself (``tolerant_parser`` marks it
+  instead of failing the whole batch before any handler runs). Anything that still fails
+  before the handler (parsing) is parked too, never nacked forever or dropped unseen.
 
 The dead letter keeps the original body and headers and adds where it came from and why.
 ``xueji dlq replay`` sends dead letters back to their source topic.
 """
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import BaseMiddleware, ContextRepo
 from faststream.kafka import KafkaBroker
@@ -44,14 +50,52 @@ class PoisonMessage(Exception):
     """Raised by a handler for a message that no retry can ever make succeed."""
 
 
-PERMANENT = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, PoisonMessage)
+PERMANENT = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, RecursionError, PoisonMessage)
+UNDECODABLE = "x-xueji-undecodable-header"  # set by tolerant_parser on a record it had to repair
 TRANSIENT = (ConnectionFailure, AutoReconnect, ServerSelectionTimeoutError,
              KafkaConnectionError, KafkaTimeoutError, ConnectionError)
 
 
 def _records(msg: StreamMessage[Any]) -> tuple[Any, ...]:
-    raw = msg.raw_message
-    return raw if isinstance(raw, tuple) else (raw,)
+    return _records_of(msg.raw_message)
+
+
+def _records_of(raw: Any) -> tuple[Any, ...]:
+    return tuple(raw) if isinstance(raw, tuple | list) else (raw,)
+
+
+def _tolerant(record: Any) -> Any:
+    """The record itself, or, when a header value is not UTF-8, a copy with that value repaired
+    and the header's name under ``UNDECODABLE`` (the dead-letter path parks such a record)."""
+    if not isinstance(record, ConsumerRecord):  # the in-memory test broker builds its own records
+        return record
+    bad = []
+    for name, value in record.headers or ():
+        try:
+            value.decode()
+        except (UnicodeDecodeError, AttributeError):
+            bad.append(name)
+    if not bad:
+        return record
+    headers = [(name, value.decode("utf-8", "replace").encode() if isinstance(value, bytes) else b"")
+               for name, value in record.headers]
+    return dataclasses.replace(record, headers=[*headers, (UNDECODABLE, ",".join(bad).encode())])
+
+
+async def tolerant_parser(msg: Any, original: Callable[[Any], Awaitable[StreamMessage[Any]]]
+                          ) -> StreamMessage[Any]:
+    """FastStream's parser, after repairing undecodable headers record by record."""
+    batch = isinstance(msg, tuple | list)  # the in-memory test broker hands a batch over as a list
+    return await original(tuple(map(_tolerant, msg)) if batch else _tolerant(msg))
+
+
+async def raw_batch_decoder(msg: StreamMessage[Any], _: Any) -> Any:
+    """A batch's raw bodies: each is decoded on its own by ``DeadLetters.decode_batch``."""
+    return msg.body
+
+
+def _undecodable(record: Any) -> str | None:
+    return next((v.decode() for k, v in record.headers or () if k == UNDECODABLE), None)
 
 
 class DeadLetters:
@@ -74,9 +118,12 @@ class DeadLetters:
         holds up the rest)."""
         decoded: list[T] = []
         for record in _records(message):
+            if (header := _undecodable(record)) is not None:
+                await self.park(record, PoisonMessage(f"header {header} is not UTF-8"))
+                continue
             try:
                 decoded.append(validate(record.value))
-            except PERMANENT as error:
+            except Exception as error:  # any failure of one record is that record's alone
                 await self.park(record, error)
         return decoded
 
@@ -107,8 +154,23 @@ class DeadLetterMiddleware(BaseMiddleware):
         super().__init__(msg, context=context)
         self.dead_letters = dead_letters
 
+    async def after_processed(self, exc_type: type[BaseException] | None = None,
+                              exc_val: BaseException | None = None, exc_tb: Any = None) -> bool | None:
+        """A failure before the handler ran (parsing): park the message instead of nacking it
+        forever. Transient failures still nack; the handler's own failures never reach here."""
+        if not isinstance(exc_val, Exception) or isinstance(exc_val, TRANSIENT):
+            return False
+        for record in _records_of(self.msg):
+            if record.topic != DEAD_LETTERS:
+                await self.dead_letters.park(record, exc_val)
+        return True
+
     async def consume_scope(self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]],
                             msg: StreamMessage[Any]) -> Any:
+        raw = msg.raw_message
+        if not isinstance(raw, tuple | list) and (header := _undecodable(raw)) is not None:
+            await self.dead_letters.park(raw, PoisonMessage(f"header {header} is not UTF-8"))
+            return None
         attempts = self.dead_letters.attempts
         for attempt in range(1, attempts + 1):
             try:

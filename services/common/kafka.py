@@ -9,7 +9,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from .deadletter import DeadLetters
+from .deadletter import DeadLetters, raw_batch_decoder, tolerant_parser
 from .fetching import pace_empty_fetches
 from .settings import ServiceSettings
 
@@ -71,15 +71,17 @@ def subscriber(broker: KafkaBroker, settings: ServiceSettings, *topics: str, gro
     * Static membership (``instance``, default ``group``) when ``XUEJI_INSTANCE_ID`` is set.
     * Acked only once handled (``NACK_ON_ERROR``): a crash reads the message again, and the
       handler is idempotent. Poison goes to the dead-letter topic (the broker's middleware,
-      ``make_broker``); fetch pacing is the broker's too.
+      ``make_broker``), a record with an undecodable header too (``tolerant_parser``), and a
+      batch's records are decoded one by one; fetch pacing is the broker's.
     * A new group starts at the earliest offset: nothing published before it first ran is lost.
     """
-    if batch:
-        options |= {"batch": True, "max_records": max_records, "batch_timeout_ms": batch_timeout_ms}
+    if batch:  # each record is decoded on its own by DeadLetters.decode_batch
+        options |= {"batch": True, "max_records": max_records, "batch_timeout_ms": batch_timeout_ms,
+                    "decoder": raw_batch_decoder}
     decorate = broker.subscriber(
         *topics, group_id=f"{settings.CONSUMER_GROUP}.{group}",
         group_instance_id=instance_of(settings, instance or group),
-        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR, **options)
+        auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR, parser=tolerant_parser, **options)
 
     def register(handler: Handler) -> Handler:
         decorate(handler)
