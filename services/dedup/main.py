@@ -10,8 +10,8 @@ from services.common.service import run as run_service
 from .adapters.relay import OutboxRelay
 from .adapters.store import IdentityStore
 from .handlers import register_handlers
-from .indexer import Indexer
 from .settings import DedupSettings
+from .usecases import Dedup, Indexer
 
 SERVICE = "xueji-dedup"
 
@@ -20,14 +20,13 @@ def create_app(settings: DedupSettings | None = None) -> FastAPI:
     settings = settings or DedupSettings()
     plumbing = Plumbing(SERVICE, settings)
     store = IdentityStore(plumbing.db)
-    indexer = Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today)
     relay = OutboxRelay(store, plumbing.broker)
+    dedup = Dedup(Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today), relay)
     return assemble(
         plumbing,
         title="xueji dedup",
         description="Identity index, ID checks and duplicate groups.",
-        subscribers=lambda: register_handlers(plumbing.broker, settings, indexer, relay,
-                                              plumbing.dead_letters, date.today),
+        subscribers=lambda: register_handlers(plumbing.broker, settings, dedup, plumbing.dead_letters),
         on_start=[store.ensure_indexes],
         on_stop=[relay.settled],
         background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")],

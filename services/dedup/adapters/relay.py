@@ -1,7 +1,7 @@
 """Dedup's outbox relay: the common relay over the groups, the only documents with outboxes.
 
 Only groups have outboxes. Entries of the ``UNSTORED`` collection (population requests)
-are only sent: no outbox holds them (see ``indexer``).
+are only sent: no outbox holds them (see ``usecases.index``).
 
 A crash between publishing and emptying an outbox publishes an entry again: consumers drop
 it by its ``event_id`` (and problem events carry a ``sequence``), so nothing is lost or
@@ -15,10 +15,11 @@ from faststream.kafka import KafkaBroker
 
 from services.common import outbox
 
-from .store import UNSTORED, IdentityStore, OutboxEntry
+from ..ports import UNSTORED, OutboxEntry, Produced
+from .store import IdentityStore
 
 
-def written_by_collection(produced: list[tuple[str, str, OutboxEntry]]) -> dict[str, outbox.Written]:
+def written_by_collection(produced: Produced) -> dict[str, outbox.Written]:
     """(collection, document id, entry) triples → per collection: (id, version, entries in order)."""
     docs: dict[str, dict[str, tuple[int, list[OutboxEntry]]]] = defaultdict(dict)
     for collection, doc_id, entry in produced:
@@ -28,11 +29,13 @@ def written_by_collection(produced: list[tuple[str, str, OutboxEntry]]) -> dict[
 
 
 class OutboxRelay:
+    """The use cases' publisher (``ports.Publisher``)."""
+
     def __init__(self, store: IdentityStore, broker: KafkaBroker) -> None:
         self.store = store
         self.groups = outbox.OutboxRelay(store.groups, broker)
 
-    async def publish(self, produced: list[tuple[str, str, OutboxEntry]]) -> None:
+    async def publish(self, produced: Produced) -> None:
         """Publish in order per key (group events and population requests have different keys)."""
         batches = written_by_collection(produced)
         unstored = batches.pop(UNSTORED, [])

@@ -24,21 +24,18 @@ from uuid import UUID
 from prometheus_client import Counter
 from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief
 
-from services.common.outbox import Entry, push, with_outbox
+from services.common.mongo import insert_new
+from services.common.outbox import push, with_outbox
 
 from ..domain.groups import Group
 from ..domain.identity import RecordState
+from ..ports import OutboxEntry, StoredRecord
 
-DUPLICATE_KEY = 11000
 Doc = dict[str, Any]
-OutboxEntry = Entry  # plus "version": the version of the document that stored it
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
-UNSTORED = ""  # the collection named by entries no outbox holds: sent, never cleared
-StoredRecord = tuple[RecordState, int]  # state, version
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry_number")
@@ -89,9 +86,12 @@ def group_from_doc(doc: Doc) -> Group:
 
 
 class IdentityStore:
+    """The identity index in MongoDB (``ports.IdentityStore``)."""
+
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.records = db["dedup_records"]
         self.groups = db["dedup_groups"]
+        self.groups_name = self.groups.name
         self.round_trips = 0  # database calls made (also a metric, read by the benchmark)
 
     def count_round_trips(self, count: int) -> None:
@@ -102,7 +102,7 @@ class IdentityStore:
         ROUND_TRIPS.inc(count)
 
     async def ensure_indexes(self) -> None:
-        # records carry no outbox (see ``indexer``): an index costs every insert
+        # records carry no outbox (see ``usecases.index``): an index costs every insert
         await self.groups.create_index([("has_outbox", ASCENDING)], sparse=True)
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
@@ -110,12 +110,11 @@ class IdentityStore:
         found = self.records.find({"_id": {"$in": registry_numbers}})
         return {d["_id"]: (record_from_doc(d), d["version"]) async for d in found}
 
-    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, Doc, list[OutboxEntry]]]:
-        """Groups with their stored form (to tell whether a change needs a write) and unpublished entries."""
+    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
+        """Groups with their unpublished entries."""
         self._trips(1)
         found = self.groups.find({"_id": {"$in": keys}})
-        groups = [(d["_id"], group_from_doc(d), d.get("outbox", [])) async for d in found]
-        return {key: (group, group_to_doc(group), outbox) for key, group, outbox in groups}
+        return {d["_id"]: (group_from_doc(d), d.get("outbox", [])) async for d in found}
 
     async def insert_groups(self, groups: list[Group]) -> set[str]:
         """Claim keys nobody holds yet (one insert each); return the keys already held."""
@@ -156,17 +155,10 @@ class IdentityStore:
 
     async def _write(self, collection: Any, ops: Sequence[InsertOne[Doc] | UpdateOne],
                      keys: list[str]) -> set[str]:
-        if not ops:
-            return set()
-        self._trips(1)
-        try:
-            await collection.bulk_write(ops, ordered=False)
-        except BulkWriteError as error:
-            errors = error.details["writeErrors"]
-            if any(e["code"] != DUPLICATE_KEY for e in errors):
-                raise
-            return {keys[e["index"]] for e in errors}
-        return set()
+        """One bulk write; the keys of the operations another writer got to first."""
+        if ops:
+            self._trips(1)
+        return {keys[index] for index in await insert_new(collection, ops)}
 
 
 def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry]) -> InsertOne[Doc] | UpdateOne:

@@ -12,14 +12,13 @@ CANONICAL_MIDDLE_DOT = "·"
 # type: by name + gender + birth date. (The document names only "resident ID with a number".)
 RESIDENT_ID_WITHOUT_NUMBER_USES_NAME_GENDER_BIRTH = True
 
-# §2 Identity keys are HMAC-SHA256 with a secret pepper; raw numbers are never stored.
-KEY_HASH = "hmac-sha256"
+# §2 Identity keys are HMACs with a secret pepper over this digest; raw numbers are never stored.
+KEY_HASH = "sha256"
 
-# §3 Local cross-checks reported as ID_NOT_FOUND detail reasons; abolished region codes
-# (any code that ever appeared in GB/T 2260 since 1980) are accepted.
+# §3 Local cross-checks are reported as ID_NOT_FOUND detail reasons (format, check_digit,
+# region, birth_date, birth_date_mismatch, gender_mismatch); abolished region codes (any code
+# that ever appeared in GB/T 2260 since 1980) are accepted.
 ACCEPT_ABOLISHED_REGION_CODES = True
-LOCAL_CHECK_REASONS = ("format", "check_digit", "region", "birth_date", "gender_mismatch",
-                       "birth_date_mismatch")
 
 # §8 What others see of a member: surname then one asterisk per further character; an ID
 # number shows its first 3 and last 2 characters.

@@ -7,7 +7,7 @@ Group ids are derived from the key and a counter, so two consumers that open the
 group compute the same id.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from xueji_contracts.enums import ProblemType
@@ -45,6 +45,11 @@ class Group:
 
     def __post_init__(self) -> None:
         self.problem_type = self.problem_type or problem_type_of_key(self.key)
+
+    def snapshot(self) -> "Group":
+        """A copy as it is now, to tell after a change whether anything needs storing (``==``)."""
+        return replace(self, members=dict(self.members), attested_sets=list(self.attested_sets),
+                       pending=list(self.pending))
 
     # --- duplicate groups -------------------------------------------------------------
     def put(self, brief: MemberBrief) -> None:

@@ -1,6 +1,5 @@
 """What dedup keeps of a record: keyed hashes and masked briefs, never raw ID numbers or names."""
 
-import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import date
@@ -12,12 +11,12 @@ from xueji_contracts.provinces import province_of
 from xueji_contracts.students import StudentRecord
 
 from . import decisions
-from .idnumber import birth_date_of, check_raw_id_number, gender_of
+from .idnumber import birth_date_of, check_id_number, gender_of, mismatches
 from .names import normalise_name
 
 
 def keyed_hash(pepper: bytes, material: str) -> str:
-    return hmac.new(pepper, material.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(pepper, material.encode("utf-8"), decisions.KEY_HASH).hexdigest()
 
 
 def mask_name(name: str) -> str:
@@ -82,12 +81,9 @@ class RecordState:
     def local_reasons(self) -> tuple[str, ...]:
         if not self.checks_by_number:
             return ()
-        reasons = list(self.id_static_reasons)
-        if self.id_birth is not None and "birth_date" not in reasons and self.id_birth != self.birth_date:
-            reasons.append("birth_date_mismatch")
-        if self.id_gender is not None and self.id_gender != self.gender:
-            reasons.append("gender_mismatch")
-        return tuple(reasons)
+        static = self.id_static_reasons
+        number_birth = None if "birth_date" in static else self.id_birth
+        return static + mismatches(number_birth, self.id_gender, self.gender, self.birth_date)
 
     def id_problem(self) -> tuple[ProblemType, tuple[str, ...]] | None:
         """The record's own ID problem (DOMAIN §3), if any."""
@@ -127,9 +123,9 @@ def _with_id_number(state: RecordState, raw: str | None, pepper: bytes, today: d
     if not raw or not raw.strip():
         return replace(state, id_hash=None, masked_id_number=None, id_static_reasons=(), id_gender=None,
                        id_birth=None, id_matches_registry=False)
-    number, reasons = check_raw_id_number(raw, state.gender, state.birth_date, today)
+    # the reasons of the number alone are stored; its mismatches with the record are derived
+    number, static = check_id_number(raw, today)
     material = number or "".join(raw.split()).upper()
-    static = tuple(r for r in reasons if r in ("format", "check_digit", "region", "birth_date"))
     return replace(
         state, id_hash=keyed_hash(pepper, f"id|{material}"), masked_id_number=mask_id_number(material),
         id_static_reasons=static,

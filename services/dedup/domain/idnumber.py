@@ -49,28 +49,57 @@ def gender_of(number: str) -> int:
     return 1 if int(number[16]) % 2 else 2
 
 
-def local_check(number: str, recorded_gender: int, recorded_birth: date, today: date) -> tuple[str, ...]:
-    """Reasons a normalised 18-digit number fails the local check (empty: it passes)."""
+def plausible_birth_date(number: str, today: date) -> date | None:
+    """The birth date a number encodes, when it is a possible one (a real day, 1900 to today)."""
+    born = birth_date_of(number)
+    return born if born is not None and born.year >= 1900 and born <= today else None
+
+
+def number_reasons(number: str, today: date) -> tuple[str, ...]:
+    """Reasons a normalised 18-digit number fails on its own: check digit, region, birth date."""
     reasons: list[str] = []
     if check_digit(number[:17]) != number[17]:
         reasons.append("check_digit")
     if not is_known_region(number[:6]):
         reasons.append("region")
-    born = birth_date_of(number)
-    if born is None or born > today or born.year < 1900:
+    if plausible_birth_date(number, today) is None:
         reasons.append("birth_date")
-    elif born != recorded_birth:
+    return tuple(reasons)
+
+
+def mismatches(number_birth: date | None, number_gender: int | None, recorded_gender: int,
+               recorded_birth: date) -> tuple[str, ...]:
+    """Where a number disagrees with the record it is on: the birth date it encodes (None: not a
+    possible one, already a reason of its own) and its gender digit (None: no number)."""
+    reasons: list[str] = []
+    if number_birth is not None and number_birth != recorded_birth:
         reasons.append("birth_date_mismatch")
-    if gender_of(number) != recorded_gender:
+    if number_gender is not None and number_gender != recorded_gender:
         reasons.append("gender_mismatch")
     return tuple(reasons)
+
+
+def local_check(number: str, recorded_gender: int, recorded_birth: date, today: date) -> tuple[str, ...]:
+    """Reasons a normalised 18-digit number fails the local check (empty: it passes)."""
+    return number_reasons(number, today) + mismatches(
+        plausible_birth_date(number, today), gender_of(number), recorded_gender, recorded_birth)
+
+
+def check_id_number(raw: str, today: date) -> tuple[str | None, tuple[str, ...]]:
+    """(normalised number or None, the reasons it fails on its own). ``format`` when it cannot be
+    normalised."""
+    try:
+        number = normalise_id_number(raw)
+    except NotAnIdNumber:
+        return None, ("format",)
+    return number, number_reasons(number, today)
 
 
 def check_raw_id_number(raw: str, recorded_gender: int, recorded_birth: date,
                         today: date) -> tuple[str | None, tuple[str, ...]]:
     """(normalised number or None, reasons). ``format`` when it cannot be normalised."""
-    try:
-        number = normalise_id_number(raw)
-    except NotAnIdNumber:
-        return None, ("format",)
-    return number, local_check(number, recorded_gender, recorded_birth, today)
+    number, reasons = check_id_number(raw, today)
+    if number is None:
+        return None, reasons
+    return number, reasons + mismatches(plausible_birth_date(number, today), gender_of(number),
+                                        recorded_gender, recorded_birth)

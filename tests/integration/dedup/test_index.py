@@ -22,12 +22,13 @@ from xueji_contracts.topics import POPULATION_REQUESTS
 
 from services.common import outbox
 from services.common.settings import ServiceSettings
-from services.dedup import changes
 from services.dedup.adapters.relay import written_by_collection
-from services.dedup.adapters.store import UNSTORED, IdentityStore
+from services.dedup.adapters.store import IdentityStore
 from services.dedup.domain.groups import Group
 from services.dedup.domain.identity import record_state
 from services.dedup.indexer import Change, Indexer, Produced
+from services.dedup.ports import UNSTORED
+from services.dedup.usecases import changes
 
 from ...unit.dedup.factories import PEPPER, TODAY, id_number, record
 

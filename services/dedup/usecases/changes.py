@@ -1,4 +1,4 @@
-"""Incoming messages mapped to record changes (the edge between contracts and the index)."""
+"""Incoming messages mapped to record changes: what each contract message does to one record."""
 
 from dataclasses import replace
 from datetime import date
@@ -14,9 +14,10 @@ from xueji_contracts.enums import IdType, PopulationOutcome, RecordStatus
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentDeleted, StudentRegistered, StudentUpdated
 
-from .domain.groups import Group
-from .domain.identity import RecordState, amended_state, record_state
-from .indexer import Change, GroupOp
+from ..domain.groups import Group
+from ..domain.identity import RecordState, amended_state, record_state
+from ..domain.membership import KeyOps
+from .index import Change
 
 
 def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: date) -> Change:
@@ -77,7 +78,7 @@ def apply_amendment(command: ApplyAmendment, pepper: bytes, today: date) -> Chan
 def mark_attested_distinct(command: MarkAttestedDistinct, pepper: bytes) -> Change:
     members = frozenset(command.registry_numbers)
 
-    def ops(state: RecordState | None) -> list[tuple[str, GroupOp]]:
+    def ops(state: RecordState | None) -> KeyOps:
         key = state.identity_key(pepper) if state else None
         if key is None:
             return []

@@ -1,0 +1,51 @@
+"""What the dedup use cases need from outside, as protocols: ``adapters/`` implement them (the
+MongoDB identity store, the outbox relay) and the unit tests hand in fakes."""
+
+from datetime import date
+from typing import Protocol
+
+from services.common.outbox import Entry
+
+from .domain.groups import Group
+from .domain.identity import RecordState
+
+OutboxEntry = Entry  # plus "version": the version of the document that stored it
+Produced = list[tuple[str, str, OutboxEntry]]  # (collection, document id, entry)
+StoredRecord = tuple[RecordState, int]  # state, version
+UNSTORED = ""  # the collection named by entries no outbox holds: sent, never cleared
+
+
+class IdentityStore(Protocol):
+    """The identity index: records and groups, every write conditional on the version read."""
+
+    groups_name: str  # the collection of groups, as ``Produced`` names it
+
+    async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
+        """The records stored of these, with their versions."""
+
+    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
+        """The groups stored of these keys, with the entries of their outboxes not yet published."""
+
+    async def insert_groups(self, groups: list[Group]) -> set[str]:
+        """Claim keys nobody holds yet; return the keys already held."""
+
+    async def insert_records(self, states: list[RecordState]) -> set[str]:
+        """Store records not indexed yet; return the registry numbers already stored."""
+
+    async def record_verified(self, answers: list[tuple[str, str]]) -> None:
+        """Store ``verified`` answers (registry number, request id) of records still awaiting them."""
+
+    async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
+        """Write records read at their versions; return the registry numbers that conflicted."""
+
+    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
+        """Write groups read at their versions with new outbox entries; return the keys that conflicted."""
+
+
+class Publisher(Protocol):
+    async def publish(self, produced: Produced) -> None:
+        """Publish what a change stored in outboxes (or did not store), in order per key."""
+
+
+class Clock(Protocol):
+    def __call__(self) -> date: ...

@@ -1,0 +1,170 @@
+"""Applying record changes to the identity index and its groups: load → decide → save.
+
+Most registrations are of a record nobody else shares a key with. Those are stored with
+two inserts per batch (their one-member groups first, then the records).
+
+Population requests are sent without an outbox, and records have none: a record stores
+the id of the request it awaits. If the process stops before sending, the message is read
+again (registrations and commands are acked only after the handler returns:
+``AckPolicy.NACK_ON_ERROR``; with an ack-first policy these requests would need an outbox),
+and ``domain.membership.population_request`` finds the record still awaiting that request
+and sends it again under the same id.
+
+A ``verified`` population answer is stored with one conditional update (see
+``IdentityStore.record_verified``): it can raise no problem.
+
+Everything else (duplicates, ID problems, records seen before, decisions) takes the
+versioned path, with a handful of round trips per batch: read the records, derive each
+record's net change, read the groups it touches, apply the domain rules, write groups
+then records (each conditional on the version read; conflicts are re-read and
+recomputed). Groups are written before records, so a record is never stored without its
+group membership.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xueji_contracts.population import PopulationVerificationRequested
+from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
+
+from services.common.outbox import entry as outbox_entry
+
+from ..domain.groups import Group
+from ..domain.identity import RecordState
+from ..domain.membership import GroupOp, KeyOps, membership_ops, population_request
+from ..ports import UNSTORED, Clock, IdentityStore, OutboxEntry, Produced
+
+MAX_ATTEMPTS = 20
+
+Compute = Callable[[RecordState | None], RecordState | None]
+
+
+@dataclass
+class Change:
+    """One message's effect on one record: new state from old (None: unknown record)."""
+
+    registry_number: str
+    compute: Compute
+    population_request: tuple[str, str] | None = None  # (raw ID number, name) when known
+    verified_request: str | None = None  # a verified answer to this request id (stored without a read)
+    suggested_id_number: str | None = None
+    group_ops: Callable[[RecordState | None], KeyOps] | None = None
+    fresh: bool = False  # may be a record not indexed yet (a registration)
+
+
+def _request_entry(request: PopulationVerificationRequested) -> OutboxEntry:
+    return outbox_entry(POPULATION_REQUESTS, request.registry_number, request)
+
+
+class Indexer:
+    """The identity index: the store it lives in, the pepper of its keys and the day its ID
+    checks are run on."""
+
+    def __init__(self, store: IdentityStore, pepper: bytes, today: Clock) -> None:
+        self.store = store
+        self.pepper = pepper
+        self.today = today
+
+    async def apply(self, changes: list[Change]) -> Produced:
+        """Apply changes (in order per record); return the outbox entries they produced."""
+        by_record: dict[str, list[Change]] = defaultdict(list)
+        for change in changes:
+            by_record[change.registry_number].append(change)
+        produced: Produced = []
+        verified = [(rn, c[0].verified_request) for rn, c in by_record.items()
+                    if len(c) == 1 and c[0].verified_request]
+        if verified:
+            await self.store.record_verified(verified)
+            by_record = {rn: c for rn, c in by_record.items() if not (len(c) == 1 and c[0].verified_request)}
+        todo = list(by_record)
+        if any(c.fresh for c in changes):
+            stored = await self._insert_new(by_record, produced)
+            todo = [rn for rn in todo if rn not in stored]
+        for _ in range(MAX_ATTEMPTS):
+            if not todo:
+                return produced
+            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced))
+        raise RuntimeError(f"{len(todo)} records kept conflicting")
+
+    async def _apply_records(self, by_record: dict[str, list[Change]], produced: Produced) -> set[str]:
+        stored = await self.store.load_records(list(by_record))
+        group_ops: dict[str, list[GroupOp]] = defaultdict(list)
+        record_writes = []
+        requests: dict[str, list[OutboxEntry]] = {}
+        for rn, record_changes in by_record.items():
+            old, version = stored.get(rn, (None, 0))
+            new = old
+            entries: list[OutboxEntry] = []
+            for change in record_changes:
+                new = change.compute(new)
+                for key, op in change.group_ops(new) if change.group_ops else ():
+                    group_ops[key].append(op)
+                if new is not None:
+                    new, request = population_request(new, change.population_request)
+                    entries += [_request_entry(request)] if request else []
+            if new is None:
+                continue
+            suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
+            for key, op in membership_ops(rn, old, new, self.pepper, suggested):
+                group_ops[key].append(op)
+            if new != old:
+                record_writes.append((new, version))
+            requests[rn] = entries
+        produced += await self._apply_groups(group_ops)
+        conflicts = await self.store.save_records(record_writes)
+        produced += [(UNSTORED, rn, e)
+                     for rn, entries in requests.items() if rn not in conflicts for e in entries]
+        return conflicts
+
+    async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:
+        """Change each group, then store it with its new events (and any an earlier writer left)."""
+        produced: Produced = []
+        todo = dict(ops)
+        earlier: dict[str, list[OutboxEntry]] = {}
+        for _ in range(MAX_ATTEMPTS):
+            if not todo:
+                return produced
+            loaded = await self.store.load_groups(list(todo))
+            writes = []
+            for key, key_ops in todo.items():
+                group, pending = loaded.get(key, (Group(key), []))
+                before = group.snapshot() if key in loaded else None
+                for op in key_ops:
+                    op(group)
+                entries = [outbox_entry(PROBLEMS, str(event.group_id), event) for event in group.pending]
+                if entries or group != before:
+                    writes.append((group, entries))
+                    earlier[key] = pending
+            conflicts = await self.store.save_groups(writes)
+            produced += [(self.store.groups_name, g.key, e) for g, entries in writes
+                         if g.key not in conflicts for e in [*earlier[g.key], *entries]]
+            todo = {k: todo[k] for k in conflicts}
+        raise RuntimeError(f"{len(todo)} groups kept conflicting")
+
+    async def _insert_new(self, by_record: dict[str, list[Change]], produced: Produced) -> set[str]:
+        """Insert the records that hold a key alone and have no ID problem; return those stored."""
+        candidates: dict[str, tuple[Change, RecordState, str]] = {}
+        for rn, record_changes in by_record.items():
+            change = record_changes[0]
+            state = change.compute(None) if len(record_changes) == 1 and change.fresh else None
+            key = state.identity_key(self.pepper) if state else None
+            if state is not None and key and state.id_problem() is None:
+                candidates[rn] = (change, state, key)
+        keys = Counter(key for _, _, key in candidates.values())
+        # two of the batch on one key: the versioned path decides
+        new_groups = {rn: Group(key, members={rn: state.brief()})
+                      for rn, (_, state, key) in candidates.items() if keys[key] == 1}
+        held = await self.store.insert_groups(list(new_groups.values()))
+        states, requests = [], []
+        for rn, group in new_groups.items():
+            if group.key in held:
+                continue
+            change, state, _ = candidates[rn]
+            state, request = population_request(state, change.population_request)
+            if request:
+                requests.append((rn, _request_entry(request)))
+            states.append(state)
+        known = await self.store.insert_records(states)
+        produced += [(UNSTORED, rn, request) for rn, request in requests if rn not in known]
+        return {s.registry_number for s in states} - known

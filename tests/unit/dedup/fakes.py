@@ -1,0 +1,115 @@
+"""In-memory ports of dedup, for use-case and subscriber tests without broker or database.
+
+The store keeps versions as MongoDB does: a write read at a version another writer passed
+conflicts, an insert of a held key is refused, and a load hands out copies.
+"""
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from xueji_contracts.enums import PopulationOutcome
+from xueji_contracts.topics import PROBLEMS
+
+from services.dedup.domain.groups import Group
+from services.dedup.domain.identity import RecordState
+from services.dedup.ports import UNSTORED, OutboxEntry, Produced, StoredRecord
+from services.dedup.usecases import Dedup, Indexer
+
+from .factories import PEPPER, TODAY
+
+
+class FakeIdentityStore:
+    groups_name = "dedup_groups"
+
+    def __init__(self) -> None:
+        self.records: dict[str, StoredRecord] = {}
+        self.groups: dict[str, tuple[Group, list[OutboxEntry]]] = {}
+        self.lose_next_writes = 0  # how many record writes another writer wins first
+
+    async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
+        return {rn: self.records[rn] for rn in registry_numbers if rn in self.records}
+
+    async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
+        return {k: (self.groups[k][0].snapshot(), list(self.groups[k][1])) for k in keys if k in self.groups}
+
+    async def insert_groups(self, groups: list[Group]) -> set[str]:
+        held = {g.key for g in groups if g.key in self.groups}
+        self.groups |= {g.key: (replace(g.snapshot(), version=1), []) for g in groups if g.key not in held}
+        return held
+
+    async def insert_records(self, states: list[RecordState]) -> set[str]:
+        known = {s.registry_number for s in states if s.registry_number in self.records}
+        self.records |= {s.registry_number: (s, 1) for s in states if s.registry_number not in known}
+        return known
+
+    async def record_verified(self, answers: list[tuple[str, str]]) -> None:
+        for rn, request_id in answers:
+            state, version = self.records.get(rn, (None, 0))
+            if state and state.population_request_id == request_id and state.population is None:
+                self.records[rn] = (replace(state, population=PopulationOutcome.VERIFIED), version + 1)
+
+    async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
+        conflicts = set()
+        for state, version in writes:
+            rn = state.registry_number
+            if self.lose_next_writes or self.records.get(rn, (None, 0))[1] != version:
+                self.lose_next_writes = max(0, self.lose_next_writes - 1)
+                self._another_writer(rn)
+                conflicts.add(rn)
+            else:
+                self.records[rn] = (state, version + 1)
+        return conflicts
+
+    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
+        conflicts = set()
+        for group, entries in writes:
+            stored = self.groups.get(group.key)
+            if (stored[0].version if stored else 0) != group.version:
+                conflicts.add(group.key)
+                continue
+            outbox = [*stored[1], *entries] if stored else list(entries)
+            stored_now = replace(group.snapshot(), version=group.version + 1, pending=[])
+            self.groups[group.key] = (stored_now, outbox)
+        return conflicts
+
+    def _another_writer(self, rn: str) -> None:
+        if rn in self.records:  # the other writer's version, same state
+            state, version = self.records[rn]
+            self.records[rn] = (state, version + 1)
+
+    def record(self, rn: str) -> RecordState:
+        return self.records[rn][0]
+
+    def members(self, key_prefix: str = "") -> dict[str, set[str]]:
+        """The stored groups' members by key."""
+        return {k: set(g.members) for k, (g, _) in self.groups.items() if k.startswith(key_prefix)}
+
+
+class RecordingPublisher:
+    """Records what it was handed and empties the groups' outboxes, as the relay does."""
+
+    def __init__(self, store: FakeIdentityStore) -> None:
+        self.store = store
+        self.produced: Produced = []
+
+    async def publish(self, produced: Produced) -> None:
+        self.produced += produced
+        for collection, key, _ in produced:
+            if collection != UNSTORED and key in self.store.groups:
+                self.store.groups[key] = (self.store.groups[key][0], [])
+
+    def payloads(self, topic: str) -> list[dict[str, Any]]:
+        return [json.loads(e["payload"]) for _, _, e in self.produced if e["topic"] == topic]
+
+    def event_types(self, topic: str = PROBLEMS) -> list[str]:
+        return [p["event_type"] for p in self.payloads(topic)]
+
+    def clear(self) -> None:
+        self.produced = []
+
+
+def fake_dedup() -> tuple[Dedup, FakeIdentityStore, RecordingPublisher]:
+    store = FakeIdentityStore()
+    published = RecordingPublisher(store)
+    return Dedup(Indexer(store, PEPPER, lambda: TODAY), published), store, published

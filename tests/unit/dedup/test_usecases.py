@@ -1,0 +1,167 @@
+"""Each dedup use case against in-memory ports: registrations, the workflow's commands and the
+population database's answers, as they change the index and what is published."""
+
+from uuid import UUID, uuid4
+
+from xueji_contracts.commands import (
+    AcceptIdProblem,
+    AmendedFields,
+    ApplyAmendment,
+    DeleteRecord,
+    MarkAttestedDistinct,
+    MarkFormal,
+)
+from xueji_contracts.enums import PopulationOutcome, ProblemType, RecordStatus
+from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.students import StudentDeleted, StudentRecord, StudentRegistered
+from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
+
+from services.dedup.usecases import (
+    Dedup,
+    apply_command,
+    apply_population_result,
+    apply_registration,
+)
+
+from .factories import id_number, record
+from .fakes import FakeIdentityStore, RecordingPublisher, fake_dedup
+
+GROUP = uuid4()
+
+
+def registered(*records: StudentRecord) -> list[StudentRegistered]:
+    return [StudentRegistered(producer="school", record=r) for r in records]
+
+
+def answer(request: dict[str, str], outcome: PopulationOutcome) -> PopulationVerificationResult:
+    return PopulationVerificationResult(producer="population", request_id=UUID(request["request_id"]),
+                                        registry_number=request["registry_number"], outcome=outcome)
+
+
+Pair = tuple[Dedup, FakeIdentityStore, RecordingPublisher, StudentRecord, StudentRecord]
+
+
+async def duplicate_pair() -> Pair:
+    dedup, store, published = fake_dedup()
+    number = id_number()
+    a, b = record(1, number=number), record(2, number=number, district="440103")
+    await apply_registration(dedup, registered(a, b))
+    assert published.event_types() == ["problem.detected"]
+    published.clear()
+    return dedup, store, published, a, b
+
+
+async def test_a_record_nobody_shares_a_key_with_is_stored_and_asked_about_once() -> None:
+    dedup, store, published = fake_dedup()
+    rec = record(1, number=id_number())
+    await apply_registration(dedup, registered(rec))
+    [request] = published.payloads(POPULATION_REQUESTS)
+    assert request["registry_number"] == rec.registry_number
+    assert store.record(rec.registry_number).population_request_id == request["request_id"]
+    assert published.event_types() == []
+
+
+async def test_a_registration_read_again_asks_again_under_the_same_id() -> None:
+    dedup, _, published = fake_dedup()
+    rec = record(1, number=id_number())
+    await apply_registration(dedup, registered(rec))
+    await apply_registration(dedup, registered(rec))
+    first, again = published.payloads(POPULATION_REQUESTS)
+    assert first["request_id"] == again["request_id"]
+
+
+async def test_two_records_of_one_number_open_one_duplicate_group() -> None:
+    _, store, _, a, b = await duplicate_pair()
+    assert list(store.members("id:").values()) == [{a.registry_number, b.registry_number}]
+
+
+async def test_an_upstream_deletion_clears_the_group() -> None:
+    dedup, store, published, a, _ = await duplicate_pair()
+    deleted = StudentDeleted(producer="school", registry_number=a.registry_number,
+                             school_code=a.school_code, district_code=a.district_code)
+    await apply_registration(dedup, [deleted])
+    assert published.event_types() == ["problem.cleared"]
+    assert store.record(a.registry_number).status is RecordStatus.DELETED
+
+
+async def test_an_amendment_to_another_number_clears_the_group_and_asks_again() -> None:
+    dedup, store, published, a, _ = await duplicate_pair()
+    changes = AmendedFields(id_number=id_number(), name="张三")
+    await apply_command(dedup, ApplyAmendment(producer="workflow", group_id=GROUP,
+                                              registry_number=a.registry_number, changes=changes))
+    assert published.event_types() == ["problem.cleared"]
+    assert [r["registry_number"] for r in published.payloads(POPULATION_REQUESTS)] == [a.registry_number]
+    assert store.record(a.registry_number).status is RecordStatus.FORMAL
+
+
+async def test_a_deletion_command_clears_the_group() -> None:
+    dedup, store, published, _, b = await duplicate_pair()
+    await apply_command(dedup, DeleteRecord(producer="workflow", group_id=GROUP,
+                                            registry_number=b.registry_number))
+    assert published.event_types() == ["problem.cleared"]
+    assert store.record(b.registry_number).status is RecordStatus.DELETED
+
+
+async def test_marking_formal_changes_the_status_in_the_group() -> None:
+    dedup, store, published, a, _ = await duplicate_pair()
+    await apply_command(dedup, MarkFormal(producer="workflow", group_id=GROUP,
+                                          registry_number=a.registry_number))
+    assert store.record(a.registry_number).status is RecordStatus.FORMAL
+    assert published.event_types() == ["problem.membership_changed"]
+
+
+async def test_records_attested_distinct_are_not_flagged_again() -> None:
+    dedup, _, published, a, b = await duplicate_pair()
+    pair = (a.registry_number, b.registry_number)
+    await apply_command(dedup, MarkAttestedDistinct(producer="workflow", group_id=GROUP,
+                                                    registry_number=a.registry_number, registry_numbers=pair))
+    assert published.event_types() == ["problem.cleared"]
+    published.clear()
+    await apply_registration(dedup, registered(a, b))
+    assert published.event_types() == []
+
+
+async def test_an_accepted_id_problem_is_cleared_and_not_raised_again() -> None:
+    dedup, _, published = fake_dedup()
+    number = id_number()
+    rec = record(1, number=number[:17] + ("0" if number[17] != "0" else "1"))  # a bad check digit
+    await apply_registration(dedup, registered(rec))
+    assert published.event_types() == ["problem.detected"]
+    assert published.payloads(POPULATION_REQUESTS) == []  # a number failing locally is not asked about
+    await apply_command(dedup, AcceptIdProblem(producer="workflow", group_id=GROUP,
+                                               registry_number=rec.registry_number))
+    await apply_registration(dedup, registered(rec))
+    assert published.event_types() == ["problem.detected", "problem.cleared"]
+
+
+async def test_a_not_found_answer_raises_an_id_problem_and_a_stale_one_nothing() -> None:
+    dedup, store, published = fake_dedup()
+    rec = record(1, number=id_number())
+    await apply_registration(dedup, registered(rec))
+    [request] = published.payloads(POPULATION_REQUESTS)
+    stale = {**request, "request_id": str(uuid4())}
+    await apply_population_result(dedup, [answer(stale, PopulationOutcome.NOT_FOUND)])
+    assert published.event_types() == []
+    await apply_population_result(dedup, [answer(request, PopulationOutcome.NOT_FOUND)])
+    [detected] = published.payloads(PROBLEMS)
+    assert detected["problem_type"] == ProblemType.ID_NOT_FOUND.value
+    assert store.record(rec.registry_number).population is PopulationOutcome.NOT_FOUND
+
+
+async def test_a_verified_answer_is_stored_and_raises_nothing() -> None:
+    dedup, store, published = fake_dedup()
+    rec = record(1, number=id_number())
+    await apply_registration(dedup, registered(rec))
+    [request] = published.payloads(POPULATION_REQUESTS)
+    await apply_population_result(dedup, [answer(request, PopulationOutcome.VERIFIED)])
+    assert store.record(rec.registry_number).population is PopulationOutcome.VERIFIED
+    assert published.event_types() == []
+
+
+async def test_a_record_another_writer_changed_first_is_read_again_and_recomputed() -> None:
+    dedup, store, _, a, _ = await duplicate_pair()
+    store.lose_next_writes = 1
+    await apply_command(dedup, MarkFormal(producer="workflow", group_id=GROUP,
+                                          registry_number=a.registry_number))
+    assert store.record(a.registry_number).status is RecordStatus.FORMAL
+    assert store.records[a.registry_number][1] == 3  # the other writer's version, then this one
