@@ -13,36 +13,13 @@ from uuid import UUID
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-from xueji_contracts.commands import (
-    AcceptIdProblem,
-    ApplyAmendment,
-    DeleteRecord,
-    MarkAttestedDistinct,
-    MarkFormal,
-)
-from xueji_contracts.envelope import Envelope
-from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
 
-from services.common.outbox import Entry, entry, push
+from services.common.outbox import Entry, push
 
 from ..domain.case import AuditEntry, Case, Stage
 from ..domain.deadlines import DeadlinePolicy, next_fire_at
 
 Doc = dict[str, Any]
-COMMANDS = (AcceptIdProblem, ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
-
-
-def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
-    """Case events go to every province topic of the group; commands go to dedup."""
-    entries = []
-    for event in events:
-        if isinstance(event, COMMANDS):
-            rn = getattr(event, "registry_number", None) or str(case.group_id)
-            entries.append(entry(DEDUP_COMMANDS, rn, event))
-        else:
-            provinces = getattr(event, "province_codes", case.province_codes)
-            entries += [entry(case_topic(p), str(case.group_id), event) for p in provinces]
-    return entries
 
 
 # the indexed listing fields, narrowest first (see ``listing_query``)
@@ -75,6 +52,8 @@ def query_fields(case: Case, policy: DeadlinePolicy) -> Doc:
 
 
 class CaseStore:
+    """The ``CaseStore`` port in MongoDB."""
+
     def __init__(self, db: AsyncDatabase[Doc], policy: DeadlinePolicy) -> None:
         self.cases = db["workflow_cases"]
         self.evidence = db["workflow_evidence"]
@@ -138,7 +117,3 @@ class CaseStore:
         doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 1})
         return [AuditEntry.model_validate(h) for h in (doc or {}).get("history", [])]
 
-
-def opened_between(start: datetime | None, end: datetime | None) -> Doc:
-    bounds = {k: v for k, v in (("$gte", start), ("$lt", end)) if v is not None}
-    return {"opened_at": bounds} if bounds else {}

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from xueji_contracts import cases as ev
 from xueji_contracts.enums import ArbitrationStatus, DeadlineStage
+from xueji_contracts.provinces import province_of
 
-from .case import Case, Stage
-from .divisions import NATIONAL, city_of, province_of
+from .divisions import NATIONAL, city_of
+from .state import CaseState, Stage
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def superior_of(code: str) -> str:
     return province_of(code) if code == city_of(code) else city_of(code)
 
 
-def timers(case: Case, policy: DeadlinePolicy) -> list[Timer]:
+def timers(case: CaseState, policy: DeadlinePolicy) -> list[Timer]:
     if case.closed:
         return []
     days = timedelta(days=1)
@@ -81,7 +82,7 @@ def timers(case: Case, policy: DeadlinePolicy) -> list[Timer]:
     return found
 
 
-def next_fire_at(case: Case, policy: DeadlinePolicy) -> datetime | None:
+def next_fire_at(case: CaseState, policy: DeadlinePolicy) -> datetime | None:
     """When a timer of the case next fires (for the scanner's index); None: nothing to fire."""
     before = timedelta(days=policy.reminder_days_before)
     moments = [
@@ -92,20 +93,18 @@ def next_fire_at(case: Case, policy: DeadlinePolicy) -> datetime | None:
     return min(moments, default=None)
 
 
-def fire_due_timers(case: Case, policy: DeadlinePolicy, now: datetime) -> None:
-    before = timedelta(days=policy.reminder_days_before)
-    for timer in timers(case, policy):
-        fields = {
-            **case.case_fields(),
-            "stage": timer.stage,
-            "due_at": timer.due_at,
-            "party_code": timer.party_code,
-        }
-        if now >= timer.due_at - before and timer.key("reminder") not in case.fired:
-            case.fired.append(timer.key("reminder"))
-            case.emit(ev.DeadlineReminder(**fields))
-            case.record(now, None, f"deadline_reminder_{timer.stage.value}", reason=timer.party_code)
-        if now >= timer.due_at and timer.key("escalated") not in case.fired:
-            case.fired.append(timer.key("escalated"))
-            case.emit(ev.DeadlineEscalated(**fields, escalated_to=superior_of(timer.party_code)))
-            case.record(now, None, f"deadline_escalated_{timer.stage.value}", reason=timer.party_code)
+class Deadlines(CaseState):
+    def fire_due_timers(self, policy: DeadlinePolicy, now: datetime) -> None:
+        """Send the reminders and escalations due by ``now`` that were not sent for this due time."""
+        before = timedelta(days=policy.reminder_days_before)
+        for timer in timers(self, policy):
+            fields = {**self.case_fields(), "stage": timer.stage, "due_at": timer.due_at,
+                      "party_code": timer.party_code}
+            if now >= timer.due_at - before and timer.key("reminder") not in self.fired:
+                self.fired.append(timer.key("reminder"))
+                self.emit(ev.DeadlineReminder(**fields))
+                self.record(now, None, f"deadline_reminder_{timer.stage.value}", reason=timer.party_code)
+            if now >= timer.due_at and timer.key("escalated") not in self.fired:
+                self.fired.append(timer.key("escalated"))
+                self.emit(ev.DeadlineEscalated(**fields, escalated_to=superior_of(timer.party_code)))
+                self.record(now, None, f"deadline_escalated_{timer.stage.value}", reason=timer.party_code)

@@ -1,12 +1,14 @@
-"""GB/T 2260 division arithmetic: who is whose superior (DOMAIN §1, §5)."""
+"""GB/T 2260 division arithmetic: who is whose superior (DOMAIN §1, §5).
+
+A division's province is the contracts' ``province_of``; what is the workflow's own is
+who arbitrates between districts and who hears of a missed deadline.
+"""
 
 from collections.abc import Iterable
 
+from xueji_contracts.provinces import province_of
+
 NATIONAL = "000000"  # [decided] the Ministry's division code
-
-
-def province_of(code: str) -> str:
-    return code[:2] + "0000"
 
 
 def city_of(code: str) -> str:

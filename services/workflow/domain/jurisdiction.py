@@ -2,8 +2,8 @@
 
 from xueji_contracts.enums import Role
 
-from .case import Actor, Case, Member
 from .errors import OutsideJurisdiction
+from .state import Actor, CaseState, Member
 
 SCHOOL_ROLES = (Role.SCHOOL_REGISTRAR, Role.SCHOOL_LEADER)
 
@@ -20,12 +20,24 @@ def require_bureau(actor: Actor, member: Member) -> None:
         raise OutsideJurisdiction(f"only the bureau of district {member.brief.district_code} may review this")
 
 
-def require_arbiter(actor: Actor, case: Case) -> None:
+def require_arbiter(actor: Actor, case: CaseState) -> None:
     if actor.role != Role.ARBITER or actor.organisation_code != case.arbiter_code:
         raise OutsideJurisdiction("only the arbiter this group is assigned to may decide it")
 
 
-def may_view(actor: Actor, case: Case) -> bool:
+def require_reviewer(actor: Actor) -> None:
+    """Only district bureaus have requests to review."""
+    if actor.role != Role.BUREAU_REGISTRAR:
+        raise OutsideJurisdiction("only district bureaus review")
+
+
+def require_arbiter_role(actor: Actor) -> None:
+    """Only arbiters have groups to arbitrate."""
+    if actor.role != Role.ARBITER:
+        raise OutsideJurisdiction("only arbiters arbitrate")
+
+
+def may_view(actor: Actor, case: CaseState) -> bool:
     org, members = actor.organisation_code, case.members.values()
     match actor.role:
         case Role.SCHOOL_REGISTRAR | Role.SCHOOL_LEADER:
@@ -39,7 +51,7 @@ def may_view(actor: Actor, case: Case) -> bool:
     return False
 
 
-def require_view(actor: Actor, case: Case) -> None:
+def require_view(actor: Actor, case: CaseState) -> None:
     if not may_view(actor, case):
         raise OutsideJurisdiction("this group is outside your jurisdiction")
 

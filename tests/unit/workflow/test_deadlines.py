@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from xueji_contracts.enums import Action, ReviewDecision
 
-from services.workflow.domain.deadlines import DeadlinePolicy, fire_due_timers, next_fire_at, superior_of
+from services.workflow.domain.deadlines import DeadlinePolicy, next_fire_at, superior_of
 from services.workflow.domain.handling import review, submit_action
 
 from .factories import EVIDENCE, NOW, brief, bureau, case_of, kinds, registrar
@@ -34,13 +34,13 @@ def test_the_school_is_reminded_then_escalated_once_each() -> None:
     a, b = brief(1), brief(2)
     case = case_of(a, b)
     assert next_fire_at(case, POLICY) == NOW + 8 * DAY
-    fire_due_timers(case, POLICY, NOW + 7 * DAY)
+    case.fire_due_timers(POLICY, NOW + 7 * DAY)
     assert kinds(case) == []
-    fire_due_timers(case, POLICY, NOW + 8 * DAY)
+    case.fire_due_timers(POLICY, NOW + 8 * DAY)
     assert kinds(case) == ["case.deadline_reminder", "case.deadline_reminder"]
-    fire_due_timers(case, POLICY, NOW + 9 * DAY)
+    case.fire_due_timers(POLICY, NOW + 9 * DAY)
     assert len(case.pending) == 2  # nothing fires twice
-    fire_due_timers(case, POLICY, NOW + 10 * DAY)
+    case.fire_due_timers(POLICY, NOW + 10 * DAY)
     escalations = [e for e in case.pending if e.event_type == "case.deadline_escalated"]  # type: ignore[attr-defined]
     assert {e.escalated_to for e in escalations} == {"110105"}  # type: ignore[attr-defined]
     assert next_fire_at(case, POLICY) is None
@@ -61,7 +61,7 @@ def test_a_new_stage_starts_a_new_timer_for_the_bureau() -> None:
         opinion="x",
     )
     case.pending.clear()
-    fire_due_timers(case, POLICY, later + 5 * DAY)
+    case.fire_due_timers(POLICY, later + 5 * DAY)
     reviewed = [e for e in case.pending if getattr(e, "stage", None) == "bureau_review"]
     assert [e.party_code for e in reviewed] == [a.district_code] * 2  # type: ignore[attr-defined]
     review(case, bureau(a), a.registry_number, ReviewDecision.REJECTED, "blurred", later + 6 * DAY)

@@ -1,0 +1,75 @@
+"""The district bureau's review of a school's request (核办, DOMAIN §4–5)."""
+
+from datetime import datetime
+
+from xueji_contracts import cases as ev
+from xueji_contracts.commands import AcceptIdProblem
+from xueji_contracts.enums import Action, ProblemType, ReviewDecision, SettlementOutcome
+
+from .actions import one_attestation_per_district
+from .errors import Invalid, Refused
+from .jurisdiction import require_bureau
+from .rules import ID_PROBLEMS
+from .settlement import Settlement
+from .state import PRODUCER, Actor, Member, Stage
+
+AUTO_REJECTION = "another attestation of this number was approved in the same district"
+
+
+class Review(Settlement):
+    def review(
+        self, actor: Actor, rn: str, decision: ReviewDecision, reason: str | None, now: datetime
+    ) -> None:
+        """The district bureau approves, or rejects with a reason (核办)."""
+        member = self.member(rn)
+        require_bureau(actor, member)
+        if member.stage is not Stage.AWAITING_REVIEW or member.action is None:
+            raise Refused("review.awaiting_review", "no request of this member awaits review")
+        if decision is ReviewDecision.REJECTED and not (reason and reason.strip()):
+            raise Invalid("a rejection needs a reason")
+        action = member.action
+        if decision is ReviewDecision.APPROVED and action is Action.ATTEST:
+            one_attestation_per_district(self, member)
+        self.emit(ev.Reviewed(**self.case_fields(), registry_number=rn, action=action, decision=decision,
+                              reason=reason, actor=actor.as_event_actor()))
+        before = member.stage
+        if decision is ReviewDecision.REJECTED:
+            member.rejected_reason = reason
+            member.move(Stage.TO_HANDLE, now)
+        elif action is Action.ATTEST:
+            self.approve_attestation(member, now)
+        elif action is Action.AMEND:
+            member.move(Stage.AWAITING_DEDUP, now)
+            self.command_amend(member)
+            self.command_formal(rn)
+        else:
+            self.delete_member(member, now)
+        self.record(now, actor, f"reviewed_{decision.value}", member, reason=reason, before=before)
+        self.settle(now)
+
+    def approve_attestation(self, member: Member, now: datetime) -> None:
+        """The record becomes formal; a duplicated number waits for the other districts."""
+        self.command_formal(member.rn)
+        if self.problem_type in ID_PROBLEMS:  # dedup accepts the identity and does not flag it again
+            self.emit(AcceptIdProblem(producer=PRODUCER, group_id=self.group_id, registry_number=member.rn))
+        if self.problem_type is not ProblemType.DUPLICATE_ID:
+            self.settle_member(member, SettlementOutcome.ATTESTED, now)
+            return
+        member.move(Stage.APPROVED, now)
+        self.auto_reject_others(member, now)
+
+    def auto_reject_others(self, approved: Member, now: datetime) -> None:
+        """另外一个自动不通过: the other attestations of the same district awaiting review go back."""
+        for other in self.members.values():
+            if (
+                other.rn != approved.rn
+                and other.brief.district_code == approved.brief.district_code
+                and other.action is Action.ATTEST
+                and other.stage is Stage.AWAITING_REVIEW
+            ):
+                other.rejected_reason = AUTO_REJECTION
+                other.move(Stage.TO_HANDLE, now)
+                self.emit(ev.AutoRejected(**self.case_fields(), registry_number=other.rn,
+                                          because_of=approved.rn, reason=AUTO_REJECTION))
+                self.record(now, None, "auto_rejected", other, reason=AUTO_REJECTION,
+                            before=Stage.AWAITING_REVIEW)

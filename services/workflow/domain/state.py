@@ -1,0 +1,158 @@
+"""The state of one problem group's case (DOMAIN §4–6): members, their stage, arbitration, closure.
+
+``CaseState`` is the data and the small steps every rule module shares: record an audit
+entry, append an event to ``pending``, settle a member, send dedup a command. The rules
+themselves are the methods the modules next to this one add (``case.py`` composes them).
+``now`` is always passed in: the domain reads no clock.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel, Field
+from xueji_contracts.cases import Actor as EventActor
+from xueji_contracts.cases import MemberSettled
+from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord, MarkFormal
+from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet, SettlementOutcome
+from xueji_contracts.envelope import Envelope
+from xueji_contracts.problems import MemberBrief
+
+from .errors import Refused
+from .rules import RULE_SETS, Rules
+
+PRODUCER = "xueji-workflow"
+GONE = (SettlementOutcome.DELETED, SettlementOutcome.AMENDED, SettlementOutcome.LEFT_GROUP)
+
+
+class Stage(StrEnum):
+    TO_HANDLE = "to_handle"  # the school must act
+    AWAITING_LEADER = "awaiting_leader"  # deletion requested; the school leader confirms
+    AWAITING_REVIEW = "awaiting_review"  # the district bureau reviews
+    APPROVED = "approved"  # attestation approved; arbitration may still decide
+    AWAITING_DEDUP = "awaiting_dedup"  # approved amendment sent to dedup
+    SETTLED = "settled"
+
+
+class Actor(BaseModel):
+    role: str
+    organisation_code: str
+    subject: str = ""
+
+    def as_event_actor(self) -> EventActor:
+        return EventActor(role=Role(self.role), organisation_code=self.organisation_code)
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    actor: Actor | None
+    what: str
+    registry_number: str | None = None
+    reason: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
+class Member(BaseModel):
+    brief: MemberBrief
+    stage: Stage = Stage.TO_HANDLE
+    action: Action | None = None
+    evidence_ids: tuple[UUID, ...] = ()
+    opinion: str | None = None
+    amendment: AmendedFields | None = None
+    rejected_reason: str | None = None
+    lost_arbitration: bool = False
+    outcome: SettlementOutcome | None = None
+    reinitiated: bool = False
+    since: datetime | None = Field(default=None, description="When the member entered its stage.")
+
+    def move(self, stage: Stage, now: datetime) -> None:
+        self.stage, self.since = stage, now
+
+    @property
+    def rn(self) -> str:
+        return self.brief.registry_number
+
+    @property
+    def gone(self) -> bool:
+        return self.outcome in GONE
+
+
+class CaseState(BaseModel):
+    group_id: UUID
+    problem_type: ProblemType
+    rule_set: RuleSet
+    members: dict[str, Member]
+    opened_at: datetime
+    arbitration: ArbitrationStatus = ArbitrationStatus.NOT_NEEDED
+    arbiter_code: str | None = None
+    arbitration_decided: bool = False
+    arbitration_since: datetime | None = None
+    fired: list[str] = Field(default=[], description="Deadline reminders and escalations already sent.")
+    closed: bool = False
+    finished_provinces: list[str] = []
+    linked_group_id: UUID | None = None
+    suggested_id_number: str | None = None
+    dedup_sequence: int = -1
+    version: int = 0
+    pending: list[Envelope] = Field(default=[], exclude=True)
+    audit: list[AuditEntry] = Field(default=[], exclude=True)
+
+    @property
+    def rules(self) -> Rules:
+        return RULE_SETS[self.rule_set]
+
+    @property
+    def province_codes(self) -> tuple[str, ...]:
+        return tuple(sorted({m.brief.province_code for m in self.members.values()}))
+
+    def member(self, rn: str) -> Member:
+        if rn not in self.members:
+            raise Refused("member_of_group", f"{rn} is not a member of this group")
+        return self.members[rn]
+
+    def others(self, rn: str) -> list[MemberBrief]:
+        return [m.brief for m in self.members.values() if m.rn != rn and not m.gone]
+
+    def emit(self, event: Envelope) -> None:
+        self.pending.append(event)
+
+    def case_fields(self) -> dict[str, object]:
+        return {
+            "producer": PRODUCER,
+            "group_id": self.group_id,
+            "problem_type": self.problem_type,
+            "province_codes": self.province_codes,
+        }
+
+    def record(self, now: datetime, actor: Actor | None, what: str, member: Member | None = None,
+               reason: str | None = None, before: str | None = None) -> None:
+        self.audit.append(AuditEntry(
+            at=now, actor=actor, what=what, registry_number=member.rn if member else None,
+            reason=reason, before=before, after=member.stage if member else None,
+        ))
+
+    def settle_member(self, member: Member, outcome: SettlementOutcome, now: datetime) -> None:
+        member.outcome = outcome
+        member.move(Stage.SETTLED, now)
+        self.emit(MemberSettled(**self.case_fields(), registry_number=member.rn, outcome=outcome))
+        self.record(now, None, f"settled_{outcome.value}", member)
+
+    def delete_member(self, member: Member, now: datetime) -> None:
+        """The deletion is final: dedup deletes the record and the member is settled."""
+        self.emit(DeleteRecord(producer=PRODUCER, group_id=self.group_id, registry_number=member.rn))
+        self.settle_member(member, SettlementOutcome.DELETED, now)
+
+    def command_formal(self, rn: str) -> None:
+        self.emit(MarkFormal(producer=PRODUCER, group_id=self.group_id, registry_number=rn))
+
+    def command_amend(self, member: Member) -> None:
+        changes = member.amendment or AmendedFields()
+        self.emit(ApplyAmendment(producer=PRODUCER, group_id=self.group_id, registry_number=member.rn,
+                                 changes=changes))
+
+    def reinitiated_group_id(self, rn: str) -> UUID:
+        return uuid5(self.group_id, f"reinitiate:{rn}")
+
+    def arbitration_districts(self) -> list[str]:
+        return sorted({m.brief.district_code for m in self.members.values() if m.stage is Stage.APPROVED})

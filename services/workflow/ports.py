@@ -1,0 +1,47 @@
+"""What the workflow's use cases need from outside, as protocols: ``adapters/`` and the shared
+plumbing implement them, and the unit tests hand in fakes.
+
+Listings pass the store two query documents: the caller's jurisdiction (``scope``) and the
+filters; their fields are the indexed listing fields the store derives at each write.
+"""
+
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from services.common.clock import Clock as Clock
+from services.common.outbox import Entry, Written
+
+from .domain.case import AuditEntry, Case
+
+Query = dict[str, Any]
+
+
+class CaseStore(Protocol):
+    async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
+        """The case at its stored version, and the outbox entries a crashed writer left behind."""
+
+    async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
+        """Write the case at the version it was read; False when someone else wrote first."""
+
+    async def find(
+        self, scope: Query | None, filters: Query, offset: int, limit: int
+    ) -> tuple[bool, list[Case]]:
+        """A page of cases, newest first, and whether more follow."""
+
+    async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
+        """Groups with a deadline timer to fire by ``now``."""
+
+    async def history(self, group_id: UUID) -> list[AuditEntry]:
+        """The group's audit trail, oldest first."""
+
+    async def add_evidence(self, evidence_id: UUID, group_id: UUID, registry_number: str) -> None:
+        """Remember evidence stored for a member (idempotent)."""
+
+    async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
+        """The evidence stored for a member so far."""
+
+
+class Publisher(Protocol):
+    async def publish(self, written: Written) -> None:
+        """Publish the outbox entries of documents written at the given versions."""

@@ -1,0 +1,87 @@
+"""The one read-decide-write loop every changing use case shares, over the ports.
+
+A change reads the case at its version, lets the case's own method decide, and writes
+conditionally on that version. When another request or consumer wrote first, the case is
+read again and decided again (a second click then meets the new state and is refused by
+the domain, not by luck). The events are written with the state (the outbox) and then
+published.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from xueji_contracts.commands import (
+    AcceptIdProblem,
+    ApplyAmendment,
+    DeleteRecord,
+    MarkAttestedDistinct,
+    MarkFormal,
+)
+from xueji_contracts.enums import RuleSet
+from xueji_contracts.envelope import Envelope
+from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
+
+from services.common.outbox import Entry, entry
+
+from ..domain.case import Case
+from ..domain.errors import CaseNotFound, Refused
+from ..ports import CaseStore, Clock, Publisher
+
+ATTEMPTS = 10
+COMMANDS = (AcceptIdProblem, ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
+
+
+def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
+    """Case events go to every province topic of the group; commands go to dedup."""
+    entries = []
+    for event in events:
+        if isinstance(event, COMMANDS):
+            rn = getattr(event, "registry_number", None) or str(case.group_id)
+            entries.append(entry(DEDUP_COMMANDS, rn, event))
+        else:
+            provinces = getattr(event, "province_codes", case.province_codes)
+            entries += [entry(case_topic(p), str(case.group_id), event) for p in provinces]
+    return entries
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Cases:
+    """The ports a use case works with, and the versioned write they share."""
+
+    def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, clock: Clock = utc_now) -> None:
+        self.store, self.relay, self.rule_set, self.clock = store, relay, rule_set, clock
+
+    async def load(self, group_id: UUID) -> Case:
+        loaded = await self.store.load(group_id)
+        if loaded is None:
+            raise CaseNotFound(str(group_id))
+        return loaded[0]
+
+    async def change(self, group_id: UUID, decide: Callable[[Case, datetime], object]) -> Case:
+        """Apply ``decide`` to the current case until the write wins; domain refusals propagate."""
+        for _ in range(ATTEMPTS):
+            loaded = await self.store.load(group_id)
+            if loaded is None:
+                raise CaseNotFound(str(group_id))
+            case, left_behind = loaded
+            decide(case, self.clock())
+            if not case.pending and not case.audit:
+                return case  # nothing happened: nothing to write
+            if await self._write(case, left_behind):
+                return case
+        raise Refused("concurrency.retry", "the group is changing too fast; try again")
+
+    async def create(self, case: Case) -> bool:
+        """Store a new case; False when it exists already (a redelivered or repeated opening)."""
+        return await self._write(case, [])
+
+    async def _write(self, case: Case, left_behind: list[Entry]) -> bool:
+        entries = outbox_entries(case, case.pending)
+        if not await self.store.save(case, entries, case.audit):
+            return False
+        await self.relay.publish([(str(case.group_id), case.version + 1, [*left_behind, *entries])])
+        return True

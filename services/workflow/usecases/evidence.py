@@ -1,0 +1,10 @@
+"""Evidence the evidence service stored: a school's action may cite it from then on."""
+
+from xueji_contracts.evidence import EvidenceStored
+
+from .changing import Cases
+
+
+async def record_evidence(cases: Cases, event: EvidenceStored) -> None:
+    """Remember the file for its member (idempotent: a redelivered event writes the same)."""
+    await cases.store.add_evidence(event.evidence_id, event.group_id, event.registry_number)

@@ -1,0 +1,47 @@
+"""What the parties do to a case: schools act, leaders confirm, bureaus review, arbiters decide.
+
+Each loads the case, lets its method decide, saves and publishes (``Cases.change``) and
+answers with the case as the caller sees it.
+"""
+
+from uuid import UUID
+
+from xueji_contracts.commands import AmendedFields
+from xueji_contracts.enums import Action, ReviewDecision
+
+from ..domain.case import Actor
+from ..domain.views import CaseSeen, case_view
+from .changing import Cases
+
+
+async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_number: str, action: Action, *,
+                        evidence_ids: tuple[UUID, ...] = (), opinion: str | None = None,
+                        amendment: AmendedFields | None = None, confirmed: bool = False) -> CaseSeen:
+    """School: attest, amend or request deletion, citing evidence already uploaded for the member."""
+    known = await cases.store.evidence_of(group_id, registry_number)
+    case = await cases.change(group_id, lambda c, now: c.submit_action(
+        actor, registry_number, action, now, evidence_ids=evidence_ids, known_evidence=known,
+        opinion=opinion, amendment=amendment, confirmed=confirmed))
+    return case_view(case, actor)
+
+
+async def confirm_deletion(cases: Cases, actor: Actor, group_id: UUID, registry_number: str) -> CaseSeen:
+    """School leader: confirm the deletion the registrar requested."""
+    case = await cases.change(group_id, lambda c, now: c.confirm_deletion(actor, registry_number, now))
+    return case_view(case, actor)
+
+
+async def review_request(cases: Cases, actor: Actor, group_id: UUID, registry_number: str,
+                         decision: ReviewDecision, reason: str | None) -> CaseSeen:
+    """Bureau: approve the member's request, or reject it with a reason."""
+    case = await cases.change(
+        group_id, lambda c, now: c.review(actor, registry_number, decision, reason, now))
+    return case_view(case, actor)
+
+
+async def decide_arbitration(cases: Cases, actor: Actor, group_id: UUID, approved_registry_number: str,
+                             reason: str) -> CaseSeen:
+    """Arbiter: approve exactly one of the attestations under arbitration."""
+    case = await cases.change(
+        group_id, lambda c, now: c.decide_arbitration(actor, approved_registry_number, reason, now))
+    return case_view(case, actor)

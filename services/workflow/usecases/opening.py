@@ -1,0 +1,36 @@
+"""Dedup's problem events: a new group opens a case; a changed or cleared one updates its members."""
+
+import logging
+
+from xueji_contracts.problems import MembershipChanged, ProblemCleared, ProblemDetected
+
+from ..domain.case import Case
+from ..domain.errors import CaseNotFound
+from .changing import Cases
+
+log = logging.getLogger(__name__)
+ProblemEvent = ProblemDetected | MembershipChanged | ProblemCleared
+
+
+async def open_case(cases: Cases, event: ProblemDetected) -> bool:
+    """Open the group's case; False when it is open already (a redelivered event)."""
+    opened = await cases.create(Case.open(event, cases.rule_set, cases.clock()))
+    if not opened:
+        log.info("case exists already", extra={"group_id": str(event.group_id)})
+    return opened
+
+
+async def apply_membership(cases: Cases, event: MembershipChanged | ProblemCleared) -> None:
+    """Bring the case's members up to dedup's view; an event for an unknown group is dropped."""
+    try:
+        await cases.change(event.group_id, lambda case, now: case.apply_membership(event, now))
+    except CaseNotFound:
+        log.warning("membership event for an unknown group", extra={"group_id": str(event.group_id)})
+
+
+async def apply_problem(cases: Cases, event: ProblemEvent) -> None:
+    """The one table from dedup's problem events to the use cases above."""
+    if isinstance(event, ProblemDetected):
+        await open_case(cases, event)
+    else:
+        await apply_membership(cases, event)
