@@ -5,15 +5,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from xueji_contracts.envelope import RegistryNumber
 
 from services.common.auth import CurrentPrincipal
 from services.common.problems import PROBLEM_RESPONSES
 
-from .settings import EvidenceSettings
-from .storing import Evidence
-from .upload import read_files
+from .ports import Parts
+from .usecases import Stored, link_evidence, store_evidence
 
-RN = Annotated[str, Query(pattern=r"^[GJL][0-9A-Z]{18}$")]
+RN = Annotated[RegistryNumber, Query()]
 
 
 class StoredFile(BaseModel):
@@ -24,13 +24,19 @@ class StoredFile(BaseModel):
     sha256: str
     new: bool
 
+    @classmethod
+    def of(cls, stored: Stored) -> "StoredFile":
+        f = stored.file
+        return cls(evidence_id=stored.evidence_id, name=f.name, file_type=f.kind, size_bytes=len(f.data),
+                   sha256=f.sha256, new=stored.new)
+
 
 class Link(BaseModel):
     url: str
     expires_in_seconds: int
 
 
-def router(evidence: Evidence, settings: EvidenceSettings) -> APIRouter:
+def router(parts: Parts) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["evidence"], responses=PROBLEM_RESPONSES)
 
     @api.post(
@@ -55,30 +61,14 @@ def router(evidence: Evidence, settings: EvidenceSettings) -> APIRouter:
     async def upload(
         request: Request, group_id: UUID, registry_number: RN, principal: CurrentPrincipal
     ) -> list[StoredFile]:
-        member = await evidence.uploader_of(principal, group_id, registry_number)
-        files = await read_files(
-            dict(request.headers),
-            request.stream(),
-            settings.allowed_types(member.province_code),
-            settings.MAX_FILE_BYTES,
-            settings.MAX_FILES_PER_UPLOAD,
+        stored = await store_evidence(
+            parts, principal, group_id, registry_number, dict(request.headers), request.stream()
         )
-        stored = await evidence.store(principal, group_id, registry_number, member, files)
-        return [
-            StoredFile(
-                evidence_id=eid,
-                name=f.name,
-                file_type=f.kind,
-                size_bytes=len(f.data),
-                sha256=f.sha256,
-                new=new,
-            )
-            for eid, f, new in stored
-        ]
+        return [StoredFile.of(s) for s in stored]
 
     @api.post("/evidence/{evidence_id}/link", summary="A short-lived download link (audited)")
     async def link(evidence_id: UUID, principal: CurrentPrincipal) -> Link:
-        url = await evidence.link(principal, evidence_id)
-        return Link(url=url, expires_in_seconds=settings.LINK_SECONDS)
+        url = await link_evidence(parts, principal, evidence_id)
+        return Link(url=url, expires_in_seconds=parts.settings.LINK_SECONDS)
 
     return api

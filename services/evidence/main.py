@@ -11,8 +11,8 @@ from . import api
 from .adapters.objects import ObjectStore
 from .adapters.records import Records
 from .handlers import register_handlers
+from .ports import Parts
 from .settings import EvidenceSettings
-from .storing import Evidence
 
 SERVICE = "xueji-evidence"
 
@@ -30,7 +30,7 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
         title="xueji evidence",
         description="Evidence files: checked, stored per province, linked.",
         subscribers=lambda: register_handlers(plumbing.broker, settings, records),
-        routers=[api.router(Evidence(settings, objects, records, relay), settings)],
+        routers=[api.router(Parts(settings, objects, records, relay))],
         on_start=[records.ensure_indexes],
         on_stop=[relay.settled],
         background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")],

@@ -6,26 +6,14 @@ is never read; nothing is stored until every file of the request passed every ch
 
 import hashlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 from streaming_form_data import StreamingFormDataParser
 from streaming_form_data.targets import BaseTarget
 
-from .domain.files import CONTENT_TYPES, FileCheck, FileRefused, claimed_type, sanitise_name
+from .domain.files import FileCheck, FileRefused, Received, claimed_type, sanitise_name
 
 FIELD = "files"
-
-
-@dataclass
-class Received:
-    name: str
-    kind: str
-    data: bytearray = field(default_factory=bytearray, repr=False)
-    sha256: str = ""
-
-    @property
-    def content_type(self) -> str:
-        return CONTENT_TYPES[self.kind]
+__all__ = ["FIELD", "Received", "read_files"]
 
 
 class CheckedFiles(BaseTarget):  # type: ignore[misc]

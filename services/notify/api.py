@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.common.auth import CurrentPrincipal
-from services.common.errors import NotFound
 from services.common.problems import PROBLEM_RESPONSES
 
-from .adapters.store import NotifyStore
+from . import usecases
+from .ports import NotifyStore
 
 
 class Notification(BaseModel):
@@ -37,15 +37,12 @@ def router(store: NotifyStore, page_size_max: int) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=page_size_max)] = 50,
     ) -> InboxPage:
-        has_more, docs = await store.list_inbox(
-            principal.organisation_code, unread, (page - 1) * page_size, page_size
-        )
+        organisation = principal.organisation_code
+        has_more, docs = await usecases.read_inbox(store, organisation, unread, page, page_size)
         return InboxPage(has_more=has_more, items=[Notification(id=d["_id"], **d) for d in docs])
 
     @api.post("/inbox/{entry_id}/read", summary="Mark one of your notifications read", status_code=204)
     async def mark_read(entry_id: str, principal: CurrentPrincipal) -> None:
-        if not await store.mark_read(principal.organisation_code, entry_id):
-            # another organisation's entry is as unknown as a missing one
-            raise NotFound(f"no notification {entry_id} in your inbox")
+        await usecases.mark_read(store, principal.organisation_code, entry_id)
 
     return api

@@ -5,6 +5,8 @@ from xueji_contracts.provinces import PROVINCES
 
 from services.common.settings import ServiceSettings
 
+from .domain.delivery import Webhook, webhook_for
+
 
 class NotifySettings(ServiceSettings):
     HTTP_PORT: int = 8004
@@ -27,3 +29,10 @@ class NotifySettings(ServiceSettings):
     SMTP_USERNAME: str | None = None
     SMTP_PASSWORD: SecretStr | None = None
     SMTP_STARTTLS: bool = False
+
+    def webhooks(self) -> dict[str, Webhook]:
+        """The province webhooks that can be used, by province."""
+        secrets = {province: secret.get_secret_value() for province, secret in self.WEBHOOK_SECRETS.items()}
+        found = {province: webhook_for(province, url, secrets.get(province))
+                 for province, url in self.WEBHOOK_URLS.items()}
+        return {province: hook for province, hook in found.items() if hook is not None}

@@ -11,7 +11,7 @@ from xueji_contracts.enums import Action, ProblemType, ReviewDecision, RuleSet
 from xueji_contracts.problems import MembershipChanged, ProblemDetected
 
 from services.dedup.domain.groups import Group
-from services.evidence.storing import stored_event
+from services.evidence.domain.stored import stored_event
 from services.evidence.upload import Received
 from services.workflow.domain.handling import (
     apply_membership,

@@ -23,6 +23,20 @@ HEAD_BYTES = 8
 NAME_LIMIT = 120
 
 
+@dataclass
+class Received:
+    """A file of an upload as it arrived: its sanitised name, claimed type, bytes and their hash."""
+
+    name: str
+    kind: str
+    data: bytearray = field(default_factory=bytearray, repr=False)
+    sha256: str = ""
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.kind]
+
+
 class FileRefused(ServiceError):
     """A file or upload breaks one of the rules above; ``rule`` names which."""
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
+
+from services.common.mongo import insert_new
 
 from ..domain.recipients import Members, Recipient
 
 Doc = dict[str, Any]
-DUPLICATE_KEY = 11000
 
 
 class NotifyStore:
@@ -35,9 +36,11 @@ class NotifyStore:
         doc = await self.groups.find_one({"_id": group_id}) or {}
         return {rn: (m[0], m[1], m[2]) for rn, m in doc.get("members", {}).items()}
 
-    async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient]) -> None:
+    async def deliver_to_inbox(
+        self, event: Doc, recipients: list[Recipient], at: datetime | None = None
+    ) -> None:
         """One entry per organisation and event, whichever shard or redelivery writes it first."""
-        now = datetime.now(UTC)
+        now = at or datetime.now(UTC)
         ops = [
             InsertOne(
                 {
@@ -53,13 +56,7 @@ class NotifyStore:
             )
             for r in recipients
         ]
-        if not ops:
-            return
-        try:
-            await self.inbox.bulk_write(ops, ordered=False)
-        except BulkWriteError as error:
-            if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
-                raise
+        await insert_new(self.inbox, ops)  # an entry written already is left as it is
 
     async def list_inbox(
         self, organisation: str, unread_only: bool, offset: int, limit: int
@@ -83,3 +80,14 @@ class NotifyStore:
             await self.deliveries.insert_one(
                 {"_id": f"{endpoint}:{event_id}", "attempts": attempts, "at": datetime.now(UTC)}
             )
+
+    async def claim_digest(self, claim: str, at: datetime) -> bool:
+        """The claim: one digest per organisation and day, whichever replica runs."""
+        try:
+            await self.digests.insert_one({"_id": claim, "at": at})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def release_digest(self, claim: str) -> None:
+        await self.digests.delete_one({"_id": claim})

@@ -3,19 +3,14 @@
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
 
 import httpx
 from xueji_contracts.webhooks import sign
 
+from ..domain.delivery import Outcome
+
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Outcome:
-    delivered: bool
-    attempts: int
-    reason: str = ""
+__all__ = ["Outcome", "WebhookSender"]
 
 
 class WebhookSender:

@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -19,3 +19,13 @@ def compose_digest(organisation: str, day: date, pending: list[Pending]) -> tupl
     lines += [f"  {count} × {what}" for what, count in counts.most_common()]
     lines += ["", "Groups:", *sorted({f"  {p.group_id}" for p in pending if p.group_id})]
     return subject, "\n".join(lines) + "\n"
+
+
+def is_due(now: datetime, hour_utc: int) -> bool:
+    """Digests go from the configured hour of the day on (UTC)."""
+    return now.hour >= hour_utc
+
+
+def claim_of(organisation: str, day: date) -> str:
+    """One digest per organisation and day, whichever replica sends it."""
+    return f"{organisation}:{day.isoformat()}"

@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from pymongo import AsyncMongoClient
 
-from services.notify.adapters.mail import send_digests
 from services.notify.adapters.store import NotifyStore
 from services.notify.domain.recipients import Recipient
+from services.notify.main import send_digests
 from services.notify.settings import NotifySettings
 
 pytestmark = pytest.mark.integration

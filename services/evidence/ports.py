@@ -1,0 +1,68 @@
+"""What the evidence use cases need from outside, as protocols: ``adapters/`` and the shared
+outbox relay implement them, and the unit tests hand in fakes."""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from services.common.clock import Clock as Clock
+from services.common.clock import utc_now as utc_now
+from services.common.outbox import Entry, Written
+
+from .settings import EvidenceSettings
+
+Doc = dict[str, Any]
+
+
+class ObjectStore(Protocol):
+    async def ensure_bucket(self, bucket: str) -> None:
+        """The bucket exists and keeps every version."""
+
+    async def put(
+        self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+    ) -> str | None:
+        """Store a new version of the object; its version id."""
+
+    async def remove_version(self, bucket: str, key: str, version_id: str | None) -> None:
+        """Delete one version for good."""
+
+    async def link(self, bucket: str, key: str, seconds: int) -> str:
+        """A presigned download link valid for ``seconds``."""
+
+
+class RecordStore(Protocol):
+    async def learn_members(self, group_id: UUID, members: dict[str, Doc]) -> None:
+        """Remember where members of the group sit (school, district, province codes)."""
+
+    async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
+        """Remember the group's arbiter."""
+
+    async def case(self, group_id: UUID) -> Doc | None:
+        """What is known of the group: ``members`` by registry number and ``arbiter_code``."""
+
+    async def add(self, record: Doc, entries: list[Entry]) -> bool:
+        """Store a new record with its outbox entries; False when it exists already."""
+
+    async def get(self, evidence_id: UUID) -> Doc | None:
+        """One evidence record."""
+
+    async def audit_link(
+        self, evidence_id: UUID, subject: str, role: str, organisation: str, seconds: int
+    ) -> None:
+        """Record who was given a link to which file."""
+
+
+class Publisher(Protocol):
+    async def publish(self, written: Written) -> None:
+        """Publish the outbox entries of documents written at the given versions."""
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Everything the evidence use cases reach: real adapters in ``main``, fakes in tests."""
+
+    settings: EvidenceSettings
+    objects: ObjectStore
+    records: RecordStore
+    publisher: Publisher
+    clock: Clock = field(default=utc_now)

@@ -1,0 +1,80 @@
+"""What the notify use cases need from outside, as protocols: ``adapters/`` and the shared
+dead-letter path implement them, and the unit tests hand in fakes."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from services.common.clock import Clock as Clock
+from services.common.clock import utc_now as utc_now
+
+from .domain.delivery import Outcome, Webhook
+from .domain.recipients import Members, Recipient
+
+Doc = dict[str, Any]
+
+
+class NotifyStore(Protocol):
+    async def learn_members(self, group_id: str, members: Members) -> None:
+        """Remember where the group's members sit."""
+
+    async def members(self, group_id: str) -> Members:
+        """The group's members as learnt so far."""
+
+    async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient], at: datetime) -> None:
+        """One inbox entry per recipient and event, whoever writes it first."""
+
+    async def list_inbox(
+        self, organisation: str, unread_only: bool, offset: int, limit: int
+    ) -> tuple[bool, list[Doc]]:
+        """A page of an organisation's inbox, newest first, and whether more follow."""
+
+    async def mark_read(self, organisation: str, entry_id: str) -> bool:
+        """False when the organisation has no such entry."""
+
+    async def delivered(self, endpoint: str, event_id: str) -> bool:
+        """Whether the event reached the endpoint already."""
+
+    async def mark_delivered(self, endpoint: str, event_id: str, attempts: int) -> None:
+        """Remember that the event reached the endpoint."""
+
+    async def claim_digest(self, claim: str, at: datetime) -> bool:
+        """Take the day's digest of an organisation; False when another run took it."""
+
+    async def release_digest(self, claim: str) -> None:
+        """Give a claim back, so the next run tries again."""
+
+
+class WebhookSender(Protocol):
+    async def deliver(self, url: str, secret: bytes, event_id: str, body: bytes) -> Outcome:
+        """Send the signed body, retrying what may pass later."""
+
+
+class Mailer(Protocol):
+    async def send(self, to: str, subject: str, body: str) -> bool:
+        """Send a plain-text mail; False when the server did not take it."""
+
+
+class Publisher(Protocol):
+    async def publish(self, event: BaseModel, topic: str, key: str) -> None:
+        """Publish one event."""
+
+
+class DeadLetterParker(Protocol):
+    async def park(self, record: Any, error: BaseException) -> None:
+        """Send the received record to the dead-letter topic with the reason."""
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Everything the case-event use cases reach: real adapters in ``main``, fakes in tests."""
+
+    store: NotifyStore
+    sender: WebhookSender
+    dead_letters: DeadLetterParker
+    publisher: Publisher
+    webhooks: Mapping[str, Webhook] = field(default_factory=dict)  # by province
+    clock: Clock = field(default=utc_now)

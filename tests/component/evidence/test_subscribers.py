@@ -1,0 +1,58 @@
+"""The evidence subscriber with its real wiring on FastStream's in-memory broker; the record store
+is the in-memory fake."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import uuid4
+
+import pytest
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from xueji_contracts import cases as ev
+from xueji_contracts.enums import ArbitrationStatus, ProblemType, RuleSet
+from xueji_contracts.topics import case_topic
+
+from services.common.deadletter import DeadLetters
+from services.common.kafka import make_broker
+from services.evidence.handlers import register_handlers
+from services.evidence.main import SERVICE
+from services.evidence.settings import EvidenceSettings
+
+from ...unit.evidence.fakes import FakeRecords
+from ...unit.workflow.factories import brief
+
+
+@dataclass
+class Wired:
+    broker: KafkaBroker
+    records: FakeRecords
+
+
+@pytest.fixture
+async def wired() -> AsyncIterator[Wired]:
+    settings = EvidenceSettings(ENVIRONMENT="test")
+    broker = make_broker(settings, SERVICE, DeadLetters(SERVICE, attempts=1, backoff_seconds=0.01))
+    records = FakeRecords()
+    register_handlers(broker, settings, records)
+    async with TestKafkaBroker(broker) as test_broker:
+        yield Wired(test_broker, records)
+
+
+async def test_members_of_an_opened_group_and_its_arbiter_are_learnt(wired: Wired) -> None:
+    group, member = uuid4(), brief(1, "440103")
+    common = {"producer": "workflow", "group_id": group, "problem_type": ProblemType.DUPLICATE_ID,
+              "province_codes": ("440000",)}
+    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=(member,),
+                            arbitration_status=ArbitrationStatus.NOT_NEEDED)
+    pending = ev.ArbitrationStateChanged(**common, status=ArbitrationStatus.PENDING, arbiter_code="440000")
+    for event in (opened, pending):
+        await wired.broker.publish(event, case_topic("440000"), key=str(group).encode())
+    case = await wired.records.case(group) or {}
+    assert case["members"][member.registry_number]["school_code"] == member.school_code
+    assert case["arbiter_code"] == "440000"
+
+
+async def test_the_subscriber_keeps_its_consumer_group_and_acks_only_once_handled(wired: Wired) -> None:
+    [subscriber] = wired.broker.subscribers
+    assert getattr(subscriber, "group_id", None) == "xueji-evidence.cases"
+    assert getattr(subscriber, "ack_policy", None) is AckPolicy.NACK_ON_ERROR

@@ -1,0 +1,104 @@
+"""In-memory ports of the evidence service, for use-case and subscriber tests without S3 or database."""
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from services.common.outbox import Entry, Written
+from services.evidence.ports import Parts
+from services.evidence.settings import EvidenceSettings
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+Doc = dict[str, Any]
+
+
+class FakeObjects:
+    """Objects by (bucket, key), every version kept, like a versioned bucket."""
+
+    def __init__(self) -> None:
+        self.buckets: set[str] = set()
+        self.versions: dict[tuple[str, str], list[tuple[str, bytes, dict[str, str]]]] = {}
+
+    async def ensure_bucket(self, bucket: str) -> None:
+        self.buckets.add(bucket)
+
+    async def put(
+        self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+    ) -> str | None:
+        versions = self.versions.setdefault((bucket, key), [])
+        versions.append((f"v{len(versions) + 1}", data, metadata))
+        return versions[-1][0]
+
+    async def remove_version(self, bucket: str, key: str, version_id: str | None) -> None:
+        self.versions[(bucket, key)] = [v for v in self.versions[(bucket, key)] if v[0] != version_id]
+
+    async def link(self, bucket: str, key: str, seconds: int) -> str:
+        return f"https://s3.test/{bucket}/{key}?expires={seconds}"
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.versions.values())
+
+
+class FakeRecords:
+    def __init__(self) -> None:
+        self.cases: dict[UUID, Doc] = {}
+        self.evidence: dict[str, Doc] = {}
+        self.links: list[Doc] = []
+
+    async def learn_members(self, group_id: UUID, members: dict[str, Doc]) -> None:
+        self.cases.setdefault(group_id, {}).setdefault("members", {}).update(members)
+
+    async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
+        self.cases.setdefault(group_id, {})["arbiter_code"] = arbiter_code
+
+    async def case(self, group_id: UUID) -> Doc | None:
+        return json.loads(json.dumps(self.cases[group_id])) if group_id in self.cases else None
+
+    async def add(self, record: Doc, entries: list[Entry]) -> bool:
+        if record["_id"] in self.evidence:
+            return False
+        self.evidence[record["_id"]] = {**record, "outbox": entries}
+        return True
+
+    async def get(self, evidence_id: UUID) -> Doc | None:
+        return self.evidence.get(str(evidence_id))
+
+    async def audit_link(
+        self, evidence_id: UUID, subject: str, role: str, organisation: str, seconds: int
+    ) -> None:
+        self.links.append({"evidence_id": str(evidence_id), "subject": subject, "role": role,
+                           "organisation_code": organisation, "expires_in_seconds": seconds})
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.written: Written = []
+
+    async def publish(self, written: Written) -> None:
+        self.written += written
+
+    def events(self) -> list[Doc]:
+        return [json.loads(e["payload"]) for _, _, entries in self.written for e in entries]
+
+
+def fake_parts(settings: EvidenceSettings | None = None) -> tuple[Parts, FakeObjects, FakeRecords,
+                                                                  RecordingPublisher]:
+    objects, records, published = FakeObjects(), FakeRecords(), RecordingPublisher()
+    parts = Parts(settings or EvidenceSettings(ENVIRONMENT="test"), objects, records, published, lambda: NOW)
+    return parts, objects, records, published
+
+
+def multipart(*files: tuple[str, bytes]) -> tuple[dict[str, str], AsyncIterator[bytes]]:
+    """The headers and streamed body of a multipart upload of ``files`` (in small chunks)."""
+    request = httpx.Request("POST", "http://evidence", files=[("files", f) for f in files])
+    body = request.read()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 100):
+            yield body[start : start + 100]
+
+    return dict(request.headers), chunks()

@@ -1,0 +1,116 @@
+"""In-memory ports of the notify service, for use-case and subscriber tests without broker or database."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.notify.domain.delivery import Outcome, Webhook
+from services.notify.domain.recipients import Members, Recipient
+from services.notify.ports import Parts
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+SECRET = b"beijing-webhook-secret"
+HOOK = Webhook("110000", "https://beijing.test/hook", SECRET)
+Doc = dict[str, Any]
+
+
+class FakeNotifyStore:
+    def __init__(self) -> None:
+        self.groups: dict[str, Members] = {}
+        self.inbox: dict[str, Doc] = {}  # by entry id, in the order written
+        self.deliveries: dict[str, int] = {}
+        self.digests: set[str] = set()
+
+    async def learn_members(self, group_id: str, members: Members) -> None:
+        self.groups.setdefault(group_id, {}).update(members)
+
+    async def members(self, group_id: str) -> Members:
+        return dict(self.groups.get(group_id, {}))
+
+    async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient], at: datetime) -> None:
+        for r in recipients:
+            entry_id = f"{event['event_id']}:{r.organisation_code}"
+            self.inbox.setdefault(entry_id, {
+                "_id": entry_id, "organisation_code": r.organisation_code, "what": r.what,
+                "event_type": event["event_type"], "group_id": event.get("group_id"),
+                "event_id": event["event_id"], "at": at, "read": False})
+
+    async def list_inbox(
+        self, organisation: str, unread_only: bool, offset: int, limit: int
+    ) -> tuple[bool, list[Doc]]:
+        docs = [d for d in reversed(self.inbox.values()) if d["organisation_code"] == organisation
+                and not (unread_only and d["read"])]
+        return len(docs) > offset + limit, docs[offset : offset + limit]
+
+    async def mark_read(self, organisation: str, entry_id: str) -> bool:
+        doc = self.inbox.get(entry_id)
+        if doc is None or doc["organisation_code"] != organisation:
+            return False
+        doc["read"] = True
+        return True
+
+    async def delivered(self, endpoint: str, event_id: str) -> bool:
+        return f"{endpoint}:{event_id}" in self.deliveries
+
+    async def mark_delivered(self, endpoint: str, event_id: str, attempts: int) -> None:
+        self.deliveries.setdefault(f"{endpoint}:{event_id}", attempts)
+
+    async def claim_digest(self, claim: str, at: datetime) -> bool:
+        if claim in self.digests:
+            return False
+        self.digests.add(claim)
+        return True
+
+    async def release_digest(self, claim: str) -> None:
+        self.digests.discard(claim)
+
+    def entries_of(self, organisation: str) -> list[Doc]:
+        return [d for d in self.inbox.values() if d["organisation_code"] == organisation]
+
+
+class FakeSender:
+    """Answers every delivery with ``outcome``; remembers what it was asked to send."""
+
+    def __init__(self, outcome: Outcome | None = None) -> None:
+        self.outcome = outcome or Outcome(True, 1)
+        self.sent: list[tuple[str, bytes, str, bytes]] = []
+
+    async def deliver(self, url: str, secret: bytes, event_id: str, body: bytes) -> Outcome:
+        self.sent.append((url, secret, event_id, body))
+        return self.outcome
+
+
+class FakeParker:
+    def __init__(self) -> None:
+        self.parked: list[tuple[Any, str]] = []
+
+    async def park(self, record: Any, error: BaseException) -> None:
+        self.parked.append((record, str(error)))
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.published: list[tuple[BaseModel, str, str]] = []
+
+    async def publish(self, event: BaseModel, topic: str, key: str) -> None:
+        self.published.append((event, topic, key))
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.mails: list[tuple[str, str, str]] = []
+        self.down = False
+
+    async def send(self, to: str, subject: str, body: str) -> bool:
+        if self.down:
+            return False
+        self.mails.append((to, subject, body))
+        return True
+
+
+def fake_parts(sender: FakeSender | None = None) -> tuple[Parts, FakeNotifyStore, FakeParker,
+                                                          RecordingPublisher]:
+    store, parker, publisher = FakeNotifyStore(), FakeParker(), RecordingPublisher()
+    parts = Parts(store, sender or FakeSender(), parker, publisher, {"110000": HOOK}, lambda: NOW)
+    return parts, store, parker, publisher
