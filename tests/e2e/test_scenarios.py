@@ -67,12 +67,12 @@ async def test_same_district_duplicate_attested_approved_auto_rejected_deleted_a
             return bool(found and found["closed"])
 
         assert eventually(closed)
-    for organisation, expected in (
-        (a.school_code, "case.group_closed"),
-        (b.school_code, "case.auto_rejected"),
-        ("110105", "case.action_submitted"),
+    for role, organisation, expected in (
+        (Role.SCHOOL_REGISTRAR, a.school_code, "case.group_closed"),
+        (Role.SCHOOL_REGISTRAR, b.school_code, "case.auto_rejected"),
+        (Role.BUREAU_REGISTRAR, "110105", "case.action_submitted"),
     ):
-        with system.client("notify", Role.SCHOOL_REGISTRAR, organisation) as inbox:
+        with system.client("notify", role, organisation) as inbox:
 
             def received(kind: str = expected) -> bool:
                 items = inbox.get("/v1/inbox", params={"page_size": 200}).json()["items"]

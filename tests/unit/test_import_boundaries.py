@@ -22,6 +22,21 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
+def absolute_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, relative imports resolved against its package."""
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
 def python_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
 
@@ -45,6 +60,48 @@ def test_a_service_imports_only_itself_common_and_contracts(service: str) -> Non
         for path in python_files(ROOT / "services" / service)
         for module in imported_modules(path)
         if any(module == o or module.startswith(o + ".") for o in others)
+    ]
+    assert offenders == []
+
+
+def use_case_files(service: str) -> list[Path]:
+    folder = ROOT / "services" / service
+    return [p for p in [folder / "usecases.py", *python_files(folder / "usecases")] if p.exists()]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_use_cases_and_ports(service: str) -> None:
+    assert use_case_files(service), f"{service} has no usecases.py or usecases/"
+    assert (ROOT / "services" / service / "ports.py").exists()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_use_cases_import_no_adapter(service: str) -> None:
+    adapters = f"services.{service}.adapters"
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in use_case_files(service)
+        for module in absolute_imports(path)
+        if module == adapters or module.startswith(adapters + ".")
+    ]
+    assert offenders == []
+
+
+# the edges: HTTP routes and Kafka subscribers
+EDGES = ("api.py", "handlers.py")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_routes_and_subscribers_reach_the_domain_only_through_use_cases(service: str) -> None:
+    domain = f"services.{service}.domain"
+    allowed = {f"{domain}.errors"}  # what a refusal is, not a rule
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for name in EDGES
+        if (path := ROOT / "services" / service / name).exists()
+        for module in absolute_imports(path)
+        if (module == domain or module.startswith(domain + "."))
+        and not any(module == a or module.startswith(a + ".") for a in allowed)
     ]
     assert offenders == []
 
@@ -77,3 +134,8 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "rule.py"
     sample.write_text("from pymongo import AsyncMongoClient\nimport services.workflow.api\n")
     assert {"pymongo", "services.workflow.api"} <= imported_modules(sample)
+
+
+def test_relative_imports_are_resolved() -> None:
+    handlers = ROOT / "services" / "workflow" / "handlers.py"
+    assert "services.workflow.settings" in absolute_imports(handlers)
