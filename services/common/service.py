@@ -40,6 +40,7 @@ class Plumbing:
 
     name: str
     settings: ServiceSettings
+    description: str = ""  # one line: the HTTP API's description
     dead_letters: DeadLetters = field(init=False)
     broker: KafkaBroker = field(init=False)
     mongo: AsyncMongoClient[dict[str, Any]] = field(init=False)
@@ -108,8 +109,8 @@ def build_app(*, title: str, description: str, broker: KafkaBroker,
     return app
 
 
-def assemble(plumbing: Plumbing, *, title: str, description: str,
-             subscribers: Callable[[], object] | None = None, routers: Sequence[APIRouter] = (),
+def assemble(plumbing: Plumbing, *, subscribers: Callable[[], object] | None = None,
+             routers: Sequence[APIRouter] = (),
              on_start: Sequence[Hook] = (), on_stop: Sequence[Hook] = (), background: Sequence[Loop] = (),
              readiness: dict[str, Callable[[], Awaitable[bool]]] | None = None,
              authenticated: bool = True, state: dict[str, Any] | None = None) -> FastAPI:
@@ -117,9 +118,10 @@ def assemble(plumbing: Plumbing, *, title: str, description: str,
     ``routers`` are its HTTP API, ``authenticated`` gives it the bearer-token verifier."""
     if plumbing.settings.SUBSCRIBE and subscribers is not None:
         subscribers()
-    app = build_app(title=title, description=description, broker=plumbing.broker, mongo=plumbing.mongo,
-                    routers=routers, on_start=on_start, on_stop=on_stop, background=background,
-                    readiness=readiness)
+    title = plumbing.name.replace("-", " ")  # xueji-workflow → "xueji workflow"
+    app = build_app(title=title, description=plumbing.description, broker=plumbing.broker,
+                    mongo=plumbing.mongo, routers=routers, on_start=on_start, on_stop=on_stop,
+                    background=background, readiness=readiness)
     app.state.broker = plumbing.broker  # its subscribers are what the AsyncAPI document lists
     if authenticated:
         app.state.token_verifier = verifier_from_settings(plumbing.settings)

@@ -18,14 +18,12 @@ SERVICE = "xueji-dedup"
 
 def create_app(settings: DedupSettings | None = None) -> FastAPI:
     settings = settings or DedupSettings()
-    plumbing = Plumbing(SERVICE, settings)
+    plumbing = Plumbing(SERVICE, settings, "Identity index, ID checks and duplicate groups.")
     store = IdentityStore(plumbing.db)
     relay = OutboxRelay(store, plumbing.broker)
     dedup = Dedup(Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today), relay)
     return assemble(
         plumbing,
-        title="xueji dedup",
-        description="Identity index, ID checks and duplicate groups.",
         subscribers=lambda: register_handlers(plumbing.broker, settings, dedup, plumbing.dead_letters),
         on_start=[store.ensure_indexes],
         on_stop=[relay.settled],

@@ -19,17 +19,14 @@ SERVICE = "xueji-evidence"
 
 def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
     settings = settings or EvidenceSettings()
-    plumbing = Plumbing(SERVICE, settings)
+    plumbing = Plumbing(SERVICE, settings, "Evidence files: checked, stored per province, linked.")
     records = Records(plumbing.db)
     objects = ObjectStore(Minio(settings.S3_ENDPOINT, access_key=settings.S3_ACCESS_KEY,
                                 secret_key=settings.S3_SECRET_KEY.get_secret_value(),
                                 secure=settings.S3_SECURE, region=settings.S3_REGION))
     relay = OutboxRelay(records.evidence, plumbing.broker)
     return assemble(
-        plumbing,
-        title="xueji evidence",
-        description="Evidence files: checked, stored per province, linked.",
-        subscribers=lambda: register_handlers(plumbing.broker, settings, records),
+        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, records),
         routers=[api.router(Parts(settings, objects, records, relay))],
         on_start=[records.ensure_indexes],
         on_stop=[relay.settled],

@@ -22,16 +22,13 @@ SERVICE = "xueji-notify"
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
-    plumbing = Plumbing(SERVICE, settings)
+    plumbing = Plumbing(SERVICE, settings, "Inboxes and signed webhooks for every case event.")
     store = NotifyStore(plumbing.db)
     http = httpx.AsyncClient(timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     sender = WebhookSender(http, settings.WEBHOOK_ATTEMPTS, settings.WEBHOOK_BACKOFF_SECONDS)
     parts = Parts(store, sender, plumbing.dead_letters, BrokerPublisher(plumbing.broker), settings.webhooks())
     return assemble(
-        plumbing,
-        title="xueji notify",
-        description="Inboxes and signed webhooks for every case event.",
-        subscribers=lambda: register_handlers(plumbing.broker, settings, parts),
+        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, parts),
         routers=[api.router(store, settings.PAGE_SIZE_MAX)],
         on_start=[store.ensure_indexes],
         on_stop=[http.aclose],

@@ -17,15 +17,12 @@ SERVICE = "xueji-workflow"
 
 def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     settings = settings or WorkflowSettings()
-    plumbing = Plumbing(SERVICE, settings)
+    plumbing = Plumbing(SERVICE, settings, "Cases of problem groups: handling, review, arbitration.")
     store = CaseStore(plumbing.db, settings.deadline_policy)
     relay = OutboxRelay(store.cases, plumbing.broker)
     cases = Cases(store, relay, settings.RULE_SET)
     return assemble(
-        plumbing,
-        title="xueji workflow",
-        description="Cases of problem groups: handling, review, arbitration.",
-        subscribers=lambda: register_handlers(plumbing.broker, settings, cases),
+        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, cases),
         routers=[api.router(cases, settings.PAGE_SIZE_MAX)],
         on_start=[store.ensure_indexes],
         on_stop=[relay.settled],
