@@ -1,6 +1,8 @@
 """Settings of the dedup service (``XUEJI_`` environment variables)."""
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 
 from services.common.settings import ServiceSettings
 
@@ -16,3 +18,11 @@ class DedupSettings(ServiceSettings):
     REGISTRATION_CONSUMERS: int = Field(default=3, ge=1, le=12)
     CONSUMER_GROUP: str = "xueji-dedup"
     OUTBOX_SWEEP_SECONDS: float = 30.0
+
+    @model_validator(mode="after")
+    def _strong_pepper(self) -> Self:
+        """Outside local and test the pepper keys every identity hash: at least 32 random bytes."""
+        pepper = self.PEPPER.get_secret_value().encode()
+        if not self.is_development and (len(pepper) < 32 or len(set(pepper)) < 16):
+            raise ValueError("XUEJI_PEPPER must be at least 32 random bytes (e.g. `openssl rand -base64 48`)")
+        return self

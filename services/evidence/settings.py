@@ -1,6 +1,8 @@
 """Settings of the evidence service (``XUEJI_`` environment variables)."""
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 
 from services.common.settings import ServiceSettings
 
@@ -23,6 +25,13 @@ class EvidenceSettings(ServiceSettings):
     PROVINCE_TYPES: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     LINK_SECONDS: int = 300
     OUTBOX_SWEEP_SECONDS: float = 10.0
+
+    @model_validator(mode="after")
+    def _bounded_links(self) -> Self:
+        """Outside local and test a download link lives between 30 s and an hour."""
+        if not self.is_development and not 30 <= self.LINK_SECONDS <= 3600:
+            raise ValueError(f"XUEJI_LINK_SECONDS must be within 30–3600 s, not {self.LINK_SECONDS}")
+        return self
 
     def allowed_types(self, province_code: str) -> tuple[str, ...]:
         return self.PROVINCE_TYPES.get(province_code, self.ALLOWED_TYPES)

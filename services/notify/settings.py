@@ -1,6 +1,8 @@
 """Settings of the notify service (``XUEJI_`` environment variables)."""
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 from xueji_contracts.provinces import PROVINCES
 
 from services.common.settings import ServiceSettings
@@ -29,6 +31,15 @@ class NotifySettings(ServiceSettings):
     SMTP_USERNAME: str | None = None
     SMTP_PASSWORD: SecretStr | None = None
     SMTP_STARTTLS: bool = False
+
+    @model_validator(mode="after")
+    def _webhooks_signed(self) -> Self:
+        """Outside local and test every configured webhook has a non-empty secret."""
+        unsigned = sorted(p for p in self.WEBHOOK_URLS
+                          if not (self.WEBHOOK_SECRETS.get(p) or SecretStr("")).get_secret_value())
+        if not self.is_development and unsigned:
+            raise ValueError(f"XUEJI_WEBHOOK_SECRETS has no non-empty secret for {', '.join(unsigned)}")
+        return self
 
     def webhooks(self) -> dict[str, Webhook]:
         """The province webhooks that can be used, by province."""

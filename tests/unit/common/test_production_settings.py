@@ -1,0 +1,37 @@
+"""Outside local and test, weak settings are refused at start with a clear message."""
+
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from services.dedup.settings import DedupSettings
+from services.evidence.settings import EvidenceSettings
+from services.notify.settings import NotifySettings
+
+PRODUCTION: dict[str, Any] = {"ENVIRONMENT": "production", "MONGO_URI": SecretStr("mongodb://db.prod:27017"),
+              "S3_SECRET_KEY": SecretStr("s3-secret")}
+STRONG = SecretStr("qT8v2Lk9Zx4mWp7Rb1Ns6Hc3Jd5Fg0Ye_AoKu-")
+
+
+@pytest.mark.parametrize("pepper", ["a", "x" * 64, "short-but-varied-123"])
+def test_a_weak_pepper_is_refused_in_production(pepper: str) -> None:
+    with pytest.raises(ValidationError, match="XUEJI_PEPPER must be at least 32 random bytes"):
+        DedupSettings(**PRODUCTION, PEPPER=SecretStr(pepper))
+    assert DedupSettings(**PRODUCTION, PEPPER=STRONG).ENVIRONMENT == "production"
+    assert DedupSettings(ENVIRONMENT="local", PEPPER=SecretStr(pepper))  # fine locally
+
+
+@pytest.mark.parametrize("seconds", [0, 29, 3601, 86_400])
+def test_link_lifetime_outside_30_to_3600_seconds_is_refused_in_production(seconds: int) -> None:
+    with pytest.raises(ValidationError, match="XUEJI_LINK_SECONDS must be within 30–3600 s"):
+        EvidenceSettings(**PRODUCTION, LINK_SECONDS=seconds)
+    assert EvidenceSettings(**PRODUCTION, LINK_SECONDS=3600).LINK_SECONDS == 3600
+
+
+def test_a_webhook_without_a_secret_is_refused_in_production() -> None:
+    urls = {"440000": "https://gd.example/hook", "110000": "https://bj.example/hook"}
+    with pytest.raises(ValidationError, match="no non-empty secret for 110000, 440000"):
+        NotifySettings(**PRODUCTION, WEBHOOK_URLS=urls, WEBHOOK_SECRETS={"440000": SecretStr("")})
+    signed = {"440000": SecretStr("s1"), "110000": SecretStr("s2")}
+    assert urls == NotifySettings(**PRODUCTION, WEBHOOK_URLS=urls, WEBHOOK_SECRETS=signed).WEBHOOK_URLS
