@@ -24,8 +24,7 @@ MEMBER = "/cases/{group_id}/members/{registry_number}"
 
 
 def page_of(listing: Listing, page: int, page_size: int) -> Page:
-    items = [CaseView.model_validate(c) for c in listing.items]
-    return Page(has_more=listing.has_more, page=page, page_size=page_size, items=items)
+    return Page(has_more=listing.has_more, page=page, page_size=page_size, items=listing.items)
 
 
 def router(cases: Cases, page_size_max: int) -> APIRouter:
@@ -62,7 +61,7 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
 
     @api.get("/cases/{group_id}", summary="One group with the other members' masked brief information")
     async def get_case(group_id: UUID, principal: CurrentPrincipal) -> CaseView:
-        return CaseView.model_validate(await usecases.view_case(cases, actor_of(principal), group_id))
+        return await usecases.view_case(cases, actor_of(principal), group_id)
 
     @api.get("/cases/{group_id}/history", summary="The group's audit trail: who did what, when and why")
     async def get_history(group_id: UUID, principal: CurrentPrincipal) -> list[AuditEntry]:
@@ -72,32 +71,28 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
     async def submit(
         group_id: UUID, registry_number: RegistryNumber, body: ActionRequest, principal: CurrentPrincipal
     ) -> CaseView:
-        seen = await usecases.submit_action(
+        return await usecases.submit_action(
             cases, actor_of(principal), group_id, registry_number, body.action,
             evidence_ids=tuple(body.evidence_ids), opinion=body.opinion, amendment=body.amendment,
             confirmed=body.confirm)
-        return CaseView.model_validate(seen)
 
     @api.post(f"{MEMBER}/deletion-confirmation", summary="School leader: confirm a deletion request")
     async def confirm_deletion(
         group_id: UUID, registry_number: RegistryNumber, principal: CurrentPrincipal
     ) -> CaseView:
-        seen = await usecases.confirm_deletion(cases, actor_of(principal), group_id, registry_number)
-        return CaseView.model_validate(seen)
+        return await usecases.confirm_deletion(cases, actor_of(principal), group_id, registry_number)
 
     @api.post(f"{MEMBER}/review", summary="Bureau: approve or reject")
     async def review(
         group_id: UUID, registry_number: RegistryNumber, body: ReviewRequest, principal: CurrentPrincipal
     ) -> CaseView:
-        seen = await usecases.review_request(
+        return await usecases.review_request(
             cases, actor_of(principal), group_id, registry_number, body.decision, body.reason)
-        return CaseView.model_validate(seen)
 
     @api.post("/cases/{group_id}/arbitration", summary="Arbiter: approve exactly one attestation")
     async def arbitrate(group_id: UUID, body: ArbitrationRequest, principal: CurrentPrincipal) -> CaseView:
-        seen = await usecases.decide_arbitration(
+        return await usecases.decide_arbitration(
             cases, actor_of(principal), group_id, body.approved_registry_number, body.reason)
-        return CaseView.model_validate(seen)
 
     @api.post(
         f"{MEMBER}/reinitiation",
@@ -106,8 +101,7 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
     async def reinitiate(
         group_id: UUID, registry_number: RegistryNumber, body: Confirmation, principal: CurrentPrincipal
     ) -> CaseView:
-        seen = await usecases.reinitiate_member(cases, actor_of(principal), group_id, registry_number,
+        return await usecases.reinitiate_member(cases, actor_of(principal), group_id, registry_number,
                                                 body.confirm)
-        return CaseView.model_validate(seen)
 
     return api

@@ -1,43 +1,14 @@
 """The HTTP API's bodies: what callers send and what they are answered (the OpenAPI document's)."""
 
-from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from xueji_contracts.commands import AmendedFields
-from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, ReviewDecision, RuleSet
+from xueji_contracts.enums import Action, ReviewDecision
 from xueji_contracts.envelope import RegistryNumber
-from xueji_contracts.problems import MemberBrief
 
-
-class MemberView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    brief: MemberBrief | None = Field(description="Masked brief; None for a member in another province.")
-    registry_number: str | None
-    school_code: str
-    province_code: str
-    stage: str
-    action: Action | None = None
-    rejected_reason: str | None = None
-    outcome: str | None = None
-    allowed_actions: list[Action] = []
-
-
-class CaseView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    group_id: UUID
-    problem_type: ProblemType
-    rule_set: RuleSet
-    arbitration_status: ArbitrationStatus
-    arbiter_code: str | None
-    closed: bool
-    opened_at: datetime
-    linked_group_id: UUID | None
-    finished_provinces: list[str]
-    suggested_id_number: str | None
-    members: list[MemberView]
+from .domain.views import CaseView as CaseView  # decided in the domain, answered as it is
+from .domain.views import MemberView as MemberView
 
 
 class Page(BaseModel):

@@ -1,10 +1,10 @@
 """What a caller sees of a case (DOMAIN §8): a member of another province is masked, and only the
 member's own school is offered actions, those the rule set allows."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
 from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet
 from xueji_contracts.problems import MemberBrief
 from xueji_contracts.provinces import province_of
@@ -13,21 +13,24 @@ from .rules import allowed_actions
 from .state import Actor, CaseState, Member
 
 
-@dataclass(frozen=True)
-class MemberSeen:
-    brief: MemberBrief | None
+# One member, and the case, as the caller may see them: the API answers them as they are.
+class MemberView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    brief: MemberBrief | None = Field(description="Masked brief; None for a member in another province.")
     registry_number: str | None
     school_code: str
     province_code: str
     stage: str
-    action: Action | None
-    rejected_reason: str | None
-    outcome: str | None
-    allowed_actions: list[Action]
+    action: Action | None = None
+    rejected_reason: str | None = None
+    outcome: str | None = None
+    allowed_actions: list[Action] = []
 
 
-@dataclass(frozen=True)
-class CaseSeen:
+class CaseView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     group_id: UUID
     problem_type: ProblemType
     rule_set: RuleSet
@@ -38,7 +41,7 @@ class CaseSeen:
     linked_group_id: UUID | None
     finished_provinces: list[str]
     suggested_id_number: str | None
-    members: list[MemberSeen]
+    members: list[MemberView]
 
 
 def sees_in_full(actor: Actor, member: Member) -> bool:
@@ -47,10 +50,10 @@ def sees_in_full(actor: Actor, member: Member) -> bool:
             or province_of(actor.organisation_code[:6]) == member.brief.province_code)
 
 
-def member_view(case: CaseState, member: Member, actor: Actor) -> MemberSeen:
+def member_view(case: CaseState, member: Member, actor: Actor) -> MemberView:
     full = sees_in_full(actor, member)
     own = actor.organisation_code == member.brief.school_code
-    return MemberSeen(
+    return MemberView(
         brief=member.brief if full else None,
         registry_number=member.rn if full else None,
         school_code=member.brief.school_code,
@@ -65,8 +68,8 @@ def member_view(case: CaseState, member: Member, actor: Actor) -> MemberSeen:
     )
 
 
-def case_view(case: CaseState, actor: Actor) -> CaseSeen:
-    return CaseSeen(
+def case_view(case: CaseState, actor: Actor) -> CaseView:
+    return CaseView(
         group_id=case.group_id,
         problem_type=case.problem_type,
         rule_set=case.rule_set,

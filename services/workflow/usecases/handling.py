@@ -10,13 +10,13 @@ from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Action, ReviewDecision
 
 from ..domain.case import Actor
-from ..domain.views import CaseSeen, case_view
+from ..domain.views import CaseView, case_view
 from .changing import Cases
 
 
 async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_number: str, action: Action, *,
                         evidence_ids: tuple[UUID, ...] = (), opinion: str | None = None,
-                        amendment: AmendedFields | None = None, confirmed: bool = False) -> CaseSeen:
+                        amendment: AmendedFields | None = None, confirmed: bool = False) -> CaseView:
     """School: attest, amend or request deletion, citing evidence already uploaded for the member."""
     known = await cases.store.evidence_of(group_id, registry_number)
     case = await cases.change(group_id, lambda c, now: c.submit_action(
@@ -25,14 +25,14 @@ async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_num
     return case_view(case, actor)
 
 
-async def confirm_deletion(cases: Cases, actor: Actor, group_id: UUID, registry_number: str) -> CaseSeen:
+async def confirm_deletion(cases: Cases, actor: Actor, group_id: UUID, registry_number: str) -> CaseView:
     """School leader: confirm the deletion the registrar requested."""
     case = await cases.change(group_id, lambda c, now: c.confirm_deletion(actor, registry_number, now))
     return case_view(case, actor)
 
 
 async def review_request(cases: Cases, actor: Actor, group_id: UUID, registry_number: str,
-                         decision: ReviewDecision, reason: str | None) -> CaseSeen:
+                         decision: ReviewDecision, reason: str | None) -> CaseView:
     """Bureau: approve the member's request, or reject it with a reason."""
     case = await cases.change(
         group_id, lambda c, now: c.review(actor, registry_number, decision, reason, now))
@@ -40,7 +40,7 @@ async def review_request(cases: Cases, actor: Actor, group_id: UUID, registry_nu
 
 
 async def decide_arbitration(cases: Cases, actor: Actor, group_id: UUID, approved_registry_number: str,
-                             reason: str) -> CaseSeen:
+                             reason: str) -> CaseView:
     """Arbiter: approve exactly one of the attestations under arbitration."""
     case = await cases.change(
         group_id, lambda c, now: c.decide_arbitration(actor, approved_registry_number, reason, now))

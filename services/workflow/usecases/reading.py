@@ -9,7 +9,7 @@ from xueji_contracts.enums import ProblemType
 
 from ..domain.case import Actor, AuditEntry, Case
 from ..domain.jurisdiction import require_arbiter_role, require_reviewer, require_view, visible_scope
-from ..domain.views import CaseSeen, case_view
+from ..domain.views import CaseView, case_view
 from ..ports import Query
 from .changing import Cases
 
@@ -17,7 +17,7 @@ from .changing import Cases
 @dataclass(frozen=True)
 class Listing:
     has_more: bool
-    items: list[CaseSeen]
+    items: list[CaseView]
 
 
 def opened_between(start: datetime | None, end: datetime | None) -> Query:
@@ -60,7 +60,7 @@ async def _visible(cases: Cases, actor: Actor, group_id: UUID) -> Case:
     return case
 
 
-async def view_case(cases: Cases, actor: Actor, group_id: UUID) -> CaseSeen:
+async def view_case(cases: Cases, actor: Actor, group_id: UUID) -> CaseView:
     """One group, the other members masked as the caller may see them."""
     return case_view(await _visible(cases, actor, group_id), actor)
 

@@ -3,12 +3,12 @@
 from uuid import UUID
 
 from ..domain.case import Actor
-from ..domain.views import CaseSeen, case_view
+from ..domain.views import CaseView, case_view
 from .changing import Cases
 
 
 async def reinitiate_member(cases: Cases, actor: Actor, group_id: UUID, registry_number: str,
-                            confirmed: bool) -> CaseSeen:
+                            confirmed: bool) -> CaseView:
     """The new group is written first (its id derives from the old group and the member, so a retry
     finds it), then the old group records the re-initiation; the answer is the new group."""
     loaded = await cases.load(group_id)
