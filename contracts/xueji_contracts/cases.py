@@ -108,6 +108,9 @@ class ArbitrationStateChanged(CaseEvent):
     event_type: Literal["case.arbitration_state_changed"] = "case.arbitration_state_changed"
     status: ArbitrationStatus
     arbiter_code: DivisionCode | None = Field(default=None, description="Lowest common superior.")
+    side_code: DivisionCode | None = Field(
+        default=None, description="Whose arbitration: the province of a cross-province group's side "
+        "(each side is arbitrated on its own), or 000000 when the rule set arbitrates nationally.")
 
 
 class ArbitrationDecided(CaseEvent):
@@ -119,6 +122,8 @@ class ArbitrationDecided(CaseEvent):
     rejected: tuple[RegistryNumber, ...]
     reason: str
     actor: Actor
+    side_code: DivisionCode | None = Field(default=None,
+                                           description="Whose arbitration (see ArbitrationStateChanged).")
 
 
 class MemberSettled(CaseEvent):
@@ -127,6 +132,28 @@ class MemberSettled(CaseEvent):
     event_type: Literal["case.member_settled"] = "case.member_settled"
     registry_number: RegistryNumber
     outcome: SettlementOutcome
+
+
+class RequestEnded(CaseEvent):
+    """A member's request ended without a decision, and the member is to handle again (or settled):
+    withdrawn by its registrar, declined by its school leader, cancelled because the group closed,
+    or an applied amendment that left the problem in place."""
+
+    event_type: Literal["case.request_ended"] = "case.request_ended"
+    registry_number: RegistryNumber
+    action: Action | None = None
+    ended: Literal["withdrawn", "declined", "cancelled", "problem_remains"]
+    was_awaiting: Literal["leader", "review", "dedup"] | None = Field(
+        default=None, description="Whose queue the request left.")
+    reason: str | None = None
+    actor: Actor | None = None
+
+
+class GroupReopened(CaseEvent):
+    """A record joined a closed group: its case reopens for the newcomers only (DOMAIN §6)."""
+
+    event_type: Literal["case.group_reopened"] = "case.group_reopened"
+    joined: tuple[RegistryNumber, ...]
 
 
 class SideFinished(CaseEvent):

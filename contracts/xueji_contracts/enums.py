@@ -77,13 +77,15 @@ class DeadlineStage(StrEnum):
     SCHOOL_HANDLING = "school_handling"
     BUREAU_REVIEW = "bureau_review"
     ARBITRATION = "arbitration"
+    DEDUP_UPDATE = "dedup_update"  # an approved amendment awaits dedup's new state of the record
 
 
 class SettlementOutcome(StrEnum):
     ATTESTED = "attested"
     AMENDED = "amended"
     DELETED = "deleted"
-    LEFT_GROUP = "left_group"
+    LEFT_GROUP = "left_group"  # dedup moved the record out of the group (an upstream change)
+    CLEARED = "cleared"  # the conflict went away before this member had to settle anything
 
 
 class Channel(StrEnum):

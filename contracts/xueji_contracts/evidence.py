@@ -20,3 +20,5 @@ class EvidenceStored(Envelope):
     file_type: Literal["doc", "rar", "jpg"]
     size_bytes: int = Field(gt=0, le=2 * 1024 * 1024)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    file_name: str | None = Field(default=None, max_length=255,
+                                  description="The name as uploaded (sanitised), shown to its reviewer.")

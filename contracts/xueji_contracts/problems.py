@@ -1,11 +1,12 @@
 """Problem groups found by dedup (问题学籍), published to the workflow."""
 
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from .enums import IdType, ProblemType, RecordStatus
+from .enums import Gender, IdType, ProblemType, RecordStatus
 from .envelope import Contract, DivisionCode, Envelope, OrgCode, RegistryNumber
 
 
@@ -25,6 +26,11 @@ class MemberBrief(Contract):
                                          examples=["110*************7X"])
     id_matches_registry: bool = Field(default=False,
                                       description="G record whose number equals its ID number (2014 rule).")
+    gender: Gender | None = Field(default=None, description="Shown to the member's own school, bureau and "
+                                  "arbiter (an amendment's old value beside its new one).")
+    birth_date: date | None = Field(default=None, description="Shown as ``gender`` is.")
+    name_key: str | None = Field(default=None, description="Keyed hash of the normalised name, for finding "
+                                 "a record by name; never shown.")
 
 
 class ProblemDetected(Envelope):
@@ -65,3 +71,21 @@ class ProblemCleared(Envelope):
     members: tuple[MemberBrief, ...] = ()
     sequence: int = Field(default=0, ge=0, description="Position among the events of the group's key; "
                           "a consumer applies only a higher one (each event carries the full member list).")
+
+
+class AmendmentApplied(Envelope):
+    """Dedup applied an approved amendment: the record's state after it, for the case that sent it.
+
+    Sent to every case that sends ``ApplyAmendment`` (also one dedup does not keep, such as a
+    re-initiated group), so no member waits for dedup forever.
+    """
+
+    event_type: Literal["problem.amendment_applied"] = "problem.amendment_applied"
+    group_id: UUID = Field(description="The case whose amendment this was.")
+    registry_number: RegistryNumber
+    member: MemberBrief | None = Field(description="The record after the amendment; None: it is gone.")
+    identity_key_kept: bool = Field(description="The record still holds the identity it was grouped by "
+                                    "(the same ID number, or name + gender + birth date).")
+    id_problem: ProblemType | None = Field(default=None, description="Its own ID problem afterwards.")
+    awaiting_population: bool = Field(default=False,
+                                      description="The new ID number waits for the population database.")

@@ -33,14 +33,16 @@ class Topic:
 REGISTRATION_MESSAGES = (students.StudentRegistered, students.StudentUpdated, students.StudentDeleted)
 POPULATION_REQUEST_MESSAGES = (population.PopulationVerificationRequested,)
 POPULATION_RESULT_MESSAGES = (population.PopulationVerificationResult,)
-PROBLEM_MESSAGES = (problems.ProblemDetected, problems.MembershipChanged, problems.ProblemCleared)
+PROBLEM_MESSAGES = (problems.ProblemDetected, problems.MembershipChanged, problems.ProblemCleared,
+                    problems.AmendmentApplied)
 DEDUP_COMMAND_MESSAGES = (commands.ApplyAmendment, commands.DeleteRecord,
                           commands.MarkAttestedDistinct, commands.MarkFormal, commands.AcceptIdProblem)
 CASE_MESSAGES = (
     cases.GroupOpened, cases.ActionSubmitted, cases.DeletionConfirmed, cases.Reviewed,
     cases.AutoRejected, cases.ArbitrationStateChanged, cases.ArbitrationDecided,
     cases.MemberSettled, cases.SideFinished, cases.GroupClosed, cases.Reinitiated,
-    cases.DeadlineReminder, cases.DeadlineEscalated, cases.MembersChanged,
+    cases.DeadlineReminder, cases.DeadlineEscalated, cases.MembersChanged, cases.RequestEnded,
+    cases.GroupReopened,
 )
 EVIDENCE_MESSAGES = (evidence.EvidenceStored,)
 NOTIFICATION_MESSAGES = (notifications.NotificationDelivered, notifications.NotificationFailed)
@@ -116,7 +118,8 @@ RegistrationMessage = Annotated[
     Field(discriminator="event_type"),
 ]
 ProblemMessage = Annotated[
-    problems.ProblemDetected | problems.MembershipChanged | problems.ProblemCleared,
+    problems.ProblemDetected | problems.MembershipChanged | problems.ProblemCleared
+    | problems.AmendmentApplied,
     Field(discriminator="event_type"),
 ]
 DedupCommand = Annotated[
@@ -128,7 +131,8 @@ CaseMessage = Annotated[
     cases.GroupOpened | cases.ActionSubmitted | cases.DeletionConfirmed | cases.Reviewed
     | cases.AutoRejected | cases.ArbitrationStateChanged | cases.ArbitrationDecided
     | cases.MemberSettled | cases.SideFinished | cases.GroupClosed | cases.Reinitiated
-    | cases.DeadlineReminder | cases.DeadlineEscalated | cases.MembersChanged,
+    | cases.DeadlineReminder | cases.DeadlineEscalated | cases.MembersChanged | cases.RequestEnded
+    | cases.GroupReopened,
     Field(discriminator="event_type"),
 ]
 NotificationMessage = Annotated[
