@@ -12,5 +12,5 @@ __all__ = ["Change", "Indexer", "Produced"]
 class Indexer(index.Indexer):
     store: IdentityStore
 
-    def __init__(self, store: IdentityStore, pepper: bytes, today: Clock) -> None:
-        super().__init__(store, pepper, today)
+    def __init__(self, store: IdentityStore, pepper: bytes, today: Clock, search_key: bytes = b"") -> None:
+        super().__init__(store, pepper, today, search_key)

@@ -21,7 +21,8 @@ def create_app(settings: DedupSettings | None = None) -> FastAPI:
     plumbing = Plumbing(SERVICE, settings, "Identity index, ID checks and duplicate groups.")
     store = IdentityStore(plumbing.db)
     relay = OutboxRelay(store, plumbing.broker)
-    dedup = Dedup(Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today), relay)
+    search_key = settings.NAME_SEARCH_KEY.get_secret_value().encode()
+    dedup = Dedup(Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today, search_key), relay)
     return assemble(
         plumbing,
         subscribers=lambda: register_handlers(plumbing.broker, settings, dedup, plumbing.dead_letters),

@@ -4,11 +4,13 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from services.common.settings import ServiceSettings
+from services.common.settings import DEVELOPMENT_NAME_SEARCH_KEY, ServiceSettings, require_random_bytes
 
 
 class DedupSettings(ServiceSettings):
     PEPPER: SecretStr = SecretStr("local-development-pepper-not-for-production")
+    # keys each member brief's ``name_key``; the workflow holds the same key to find records by name
+    NAME_SEARCH_KEY: SecretStr = SecretStr(DEVELOPMENT_NAME_SEARCH_KEY)
     HTTP_PORT: int = 8001
     BATCH_MAX_RECORDS: int = 500
     BATCH_TIMEOUT_MS: int = 100
@@ -21,8 +23,10 @@ class DedupSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _strong_pepper(self) -> Self:
-        """Outside local and test the pepper keys every identity hash: at least 32 random bytes."""
-        pepper = self.PEPPER.get_secret_value().encode()
-        if not self.is_development and (len(pepper) < 32 or len(set(pepper)) < 16):
-            raise ValueError("XUEJI_PEPPER must be at least 32 random bytes (e.g. `openssl rand -base64 48`)")
+        """Outside local and test the pepper keys every identity hash, the search key every name's
+        search hash: each at least 32 random bytes, and never the same (the workflow holds the latter)."""
+        require_random_bytes("PEPPER", self.PEPPER, self.is_development)
+        require_random_bytes("NAME_SEARCH_KEY", self.NAME_SEARCH_KEY, self.is_development)
+        if not self.is_development and self.NAME_SEARCH_KEY == self.PEPPER:
+            raise ValueError("XUEJI_NAME_SEARCH_KEY must differ from XUEJI_PEPPER")
         return self

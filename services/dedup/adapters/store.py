@@ -58,6 +58,7 @@ def record_from_doc(doc: Doc) -> RecordState:
     values["id_birth"] = date.fromisoformat(values["id_birth"]) if values["id_birth"] else None
     values["population"] = PopulationOutcome(values["population"]) if values["population"] else None
     values["id_static_reasons"] = tuple(values["id_static_reasons"] or ())
+    values["last_amendment_kept_key"] = bool(values["last_amendment_kept_key"])
     return RecordState(registry_number=doc["_id"], **values)
 
 

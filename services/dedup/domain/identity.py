@@ -5,14 +5,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from xueji_contracts.commands import AmendedFields
-from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
+from xueji_contracts.enums import Gender, IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief
 from xueji_contracts.provinces import province_of
 from xueji_contracts.students import StudentRecord
 
 from . import decisions
 from .idnumber import birth_date_of, check_id_number, gender_of, mismatches
-from .names import normalise_name
+from .names import name_key, normalise_name
 
 
 def keyed_hash(pepper: bytes, material: str) -> str:
@@ -54,6 +54,9 @@ class RecordState:
     population_request_id: str | None = None
     id_matches_registry: bool = False
     id_attested: str | None = None  # the identity a bureau approved as correct despite its ID problem
+    last_amendment: str | None = None  # the event id of the last amendment applied (a redelivery is known)
+    last_amendment_kept_key: bool = False  # whether that amendment left the identity key as it was
+    name_search_key: str | None = None  # the brief's ``name_key``: found by name in the workflow
 
     @property
     def identity_fingerprint(self) -> str:
@@ -116,7 +119,13 @@ class RecordState:
             school_code=self.school_code, district_code=self.district_code,
             province_code=province_of(self.district_code), status=self.status, id_type=self.id_type,
             masked_name=self.masked_name, masked_id_number=self.masked_id_number,
-            id_matches_registry=self.id_matches_registry)
+            id_matches_registry=self.id_matches_registry, gender=Gender(self.gender),
+            birth_date=self.birth_date, name_key=self.name_search_key)
+
+
+def _search_key_of(name: str, search_key: bytes) -> str | None:
+    """The name's search hash under the key dedup shares with the workflow (none without a key)."""
+    return name_key(search_key, name) if search_key else None
 
 
 def _with_id_number(state: RecordState, raw: str | None, pepper: bytes, today: date) -> RecordState:
@@ -134,18 +143,19 @@ def _with_id_number(state: RecordState, raw: str | None, pepper: bytes, today: d
         id_matches_registry=state.registry_number == f"G{material}")
 
 
-def record_state(record: StudentRecord, pepper: bytes, today: date) -> RecordState:
-    """The index entry of a registered record."""
+def record_state(record: StudentRecord, pepper: bytes, today: date, search_key: bytes = b"") -> RecordState:
+    """The index entry of a registered record; ``search_key`` keys the name the workflow finds it by."""
     state = RecordState(
         registry_number=record.registry_number, status=record.status, school_code=record.school_code,
         district_code=record.district_code, id_type=record.id_type, gender=int(record.gender),
         birth_date=record.birth_date, name_hash=keyed_hash(pepper, f"name|{normalise_name(record.name)}"),
-        masked_name=mask_name(record.name))
+        masked_name=mask_name(record.name), name_search_key=_search_key_of(record.name, search_key))
     return _with_id_number(state, record.id_number if record.id_type is IdType.RESIDENT_ID else None,
                            pepper, today)
 
 
-def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, today: date) -> RecordState:
+def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, today: date,
+                  search_key: bytes = b"") -> RecordState:
     """The entry after an approved amendment: re-keyed, re-checked, verified again if needed."""
     new = replace(
         state,
@@ -156,7 +166,8 @@ def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, tod
     )
     if changes.name is not None:
         new = replace(new, name_hash=keyed_hash(pepper, f"name|{normalise_name(changes.name)}"),
-                      masked_name=mask_name(changes.name), population=None, population_request_id=None)
+                      masked_name=mask_name(changes.name), population=None, population_request_id=None,
+                      name_search_key=_search_key_of(changes.name, search_key))
     if changes.id_number is not None or new.id_type is not IdType.RESIDENT_ID:
         raw = changes.id_number if new.id_type is IdType.RESIDENT_ID else None
         new = replace(_with_id_number(new, raw, pepper, today), population=None, population_request_id=None)

@@ -58,13 +58,13 @@ async def _apply(dedup: Dedup, batch: list[Change]) -> None:
 def _registration_change(index: Indexer, message: RegistrationMessage) -> Change:
     if isinstance(message, StudentDeleted):
         return changes.upstream_deleted(message)
-    return changes.registered(message, index.pepper, index.today())
+    return changes.registered(message, index.pepper, index.today(), index.search_key)
 
 
 def _command_change(index: Indexer, command: DedupCommand) -> Change:
     match command:
         case ApplyAmendment():
-            return changes.apply_amendment(command, index.pepper, index.today())
+            return changes.apply_amendment(command, index.pepper, index.today(), index.search_key)
         case DeleteRecord():
             return changes.delete_record(command)
         case MarkFormal():

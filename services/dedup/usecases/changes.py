@@ -12,19 +12,21 @@ from xueji_contracts.commands import (
 )
 from xueji_contracts.enums import IdType, PopulationOutcome, RecordStatus
 from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.problems import AmendmentApplied
 from xueji_contracts.students import StudentDeleted, StudentRegistered, StudentUpdated
 
-from ..domain.groups import Group
+from ..domain.groups import PRODUCER, Group
 from ..domain.identity import RecordState, amended_state, record_state
 from ..domain.membership import KeyOps
 from .index import Change
 
 
-def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: date) -> Change:
+def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: date,
+               search_key: bytes = b"") -> Change:
     record = event.record
 
     def compute(old: RecordState | None) -> RecordState:
-        new = record_state(record, pepper, today)
+        new = record_state(record, pepper, today, search_key)
         if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
             new = replace(new, population=old.population, population_request_id=old.population_request_id)
         # an attested identity stays accepted while it is the same; any change is checked again
@@ -65,14 +67,32 @@ def mark_formal(command: MarkFormal) -> Change:
     return Change(command.registry_number, compute)
 
 
-def apply_amendment(command: ApplyAmendment, pepper: bytes, today: date) -> Change:
-    changes = command.changes
+def apply_amendment(command: ApplyAmendment, pepper: bytes, today: date, search_key: bytes = b"") -> Change:
+    """The record as amended, and the case that sent it told what became of it (``AmendmentApplied``).
+
+    The record remembers the amendment it applied last and whether that kept its identity key, so
+    a redelivered command reports what the first delivery found, not "nothing changed"."""
+    changes, applied = command.changes, str(command.event_id)
 
     def compute(old: RecordState | None) -> RecordState | None:
-        return amended_state(old, changes, pepper, today) if old and old.live else old
+        if old is None or not old.live or old.last_amendment == applied:
+            return old
+        new = amended_state(old, changes, pepper, today, search_key)
+        kept = new.identity_key(pepper) == old.identity_key(pepper)
+        return replace(new, last_amendment=applied, last_amendment_kept_key=kept)
+
+    def report(state: RecordState | None) -> AmendmentApplied:
+        live = state is not None and state.live
+        problem = state.id_problem() if state is not None else None
+        return AmendmentApplied(
+            producer=PRODUCER, **command.caused(), group_id=command.group_id,
+            registry_number=command.registry_number, member=state.brief() if state and live else None,
+            identity_key_kept=bool(state and live and state.last_amendment_kept_key),
+            id_problem=problem[0] if problem else None,
+            awaiting_population=bool(state and state.awaits_population()))
 
     request = (changes.id_number, changes.name) if changes.id_number and changes.name else None
-    return Change(command.registry_number, compute, population_request=request)
+    return Change(command.registry_number, compute, population_request=request, report=report)
 
 
 def mark_attested_distinct(command: MarkAttestedDistinct, pepper: bytes) -> Change:

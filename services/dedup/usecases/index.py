@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from xueji_contracts.envelope import Envelope
 from xueji_contracts.population import PopulationVerificationRequested
 from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
@@ -51,6 +52,7 @@ class Change:
     suggested_id_number: str | None = None
     group_ops: Callable[[RecordState | None], KeyOps] | None = None
     fresh: bool = False  # may be a record not indexed yet (a registration)
+    report: Callable[[RecordState | None], Envelope] | None = None  # an event about the record as stored
 
 
 def _request_entry(request: PopulationVerificationRequested) -> OutboxEntry:
@@ -58,13 +60,14 @@ def _request_entry(request: PopulationVerificationRequested) -> OutboxEntry:
 
 
 class Indexer:
-    """The identity index: the store it lives in, the pepper of its keys and the day its ID
-    checks are run on."""
+    """The identity index: the store it lives in, the pepper of its keys, the day its ID checks
+    are run on, and the key of the name hash the workflow finds records by (none: not findable)."""
 
-    def __init__(self, store: IdentityStore, pepper: bytes, today: Clock) -> None:
+    def __init__(self, store: IdentityStore, pepper: bytes, today: Clock, search_key: bytes = b"") -> None:
         self.store = store
         self.pepper = pepper
         self.today = today
+        self.search_key = search_key
 
     async def apply(self, changes: list[Change]) -> Produced:
         """Apply changes (in order per record); return the outbox entries they produced."""
@@ -103,7 +106,11 @@ class Indexer:
                 if new is not None:
                     new, request = population_request(new, change.population_request)
                     entries += [_request_entry(request)] if request else []
+                if change.report:  # sent again on redelivery, like a population request
+                    event = change.report(new)
+                    entries.append(outbox_entry(PROBLEMS, str(getattr(event, "group_id", rn)), event))
             if new is None:
+                requests[rn] = entries
                 continue
             suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
             for key, op in membership_ops(rn, old, new, self.pepper, suggested):

@@ -158,9 +158,11 @@ async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
                            registry_number=b.registry_number,
                            changes=AmendedFields(id_number=id_number(), name="张三"))
     produced = await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)])
-    [cleared] = events(produced)
+    cleared, report = events(produced)  # the group's change first, then the case is told
     assert cleared["event_type"] == "problem.cleared"
     assert cleared["group_id"] == detected["group_id"]
+    assert (report["event_type"], report["group_id"], report["identity_key_kept"]) == (
+        "problem.amendment_applied", detected["group_id"], False)
     assert len(events(produced, "xueji.population.requests.v1")) == 1  # the new number is verified
 
 
@@ -174,7 +176,7 @@ async def test_an_amendment_can_join_another_group(
                            changes=AmendedFields(id_number=other, name="张三"))
     kinds = sorted(e["event_type"] for e in events(await applied(indexer,
         [changes.apply_amendment(amend, PEPPER, TODAY)])))
-    assert kinds == ["problem.cleared", "problem.detected"]
+    assert kinds == ["problem.amendment_applied", "problem.cleared", "problem.detected"]
 
 
 async def test_a_deleted_record_leaves_its_group(
@@ -234,8 +236,9 @@ async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
     amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
                            registry_number=rec.registry_number,
                            changes=AmendedFields(id_number=number, name="张三"))
-    [cleared] = events(await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)]))
+    cleared, report = events(await applied(indexer, [changes.apply_amendment(amend, PEPPER, TODAY)]))
     assert cleared["event_type"] == "problem.cleared" and cleared["reason"] == "id_checks_pass"
+    assert report["event_type"] == "problem.amendment_applied" and report["id_problem"] is None
 
 
 async def test_an_attested_id_problem_is_not_flagged_again_until_the_identity_changes(

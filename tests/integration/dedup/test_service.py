@@ -69,7 +69,7 @@ async def registrations_flow(unique: str, tmp_path: Path) -> None:
 
         def events_of(messages: list[Any]) -> list[dict[str, Any]]:
             decoded = [d for d in map(decoded_or_none, (m.value for m in messages)) if d]
-            return [e for e in decoded if {m["registry_number"] for m in e["members"]} & ours]
+            return [e for e in decoded if {m["registry_number"] for m in e.get("members", [])} & ours]
 
         problems = events_of(await collect(PROBLEMS, unique, lambda seen: len(events_of(seen)) >= 2))
         parked = await collect(DEAD_LETTERS, unique, lambda seen: any(

@@ -87,11 +87,33 @@ async def test_an_upstream_deletion_clears_the_group() -> None:
 async def test_an_amendment_to_another_number_clears_the_group_and_asks_again() -> None:
     dedup, store, published, a, _ = await duplicate_pair()
     changes = AmendedFields(id_number=id_number(), name="张三")
-    await apply_command(dedup, ApplyAmendment(producer="workflow", group_id=GROUP,
-                                              registry_number=a.registry_number, changes=changes))
-    assert published.event_types() == ["problem.cleared"]
+    command = ApplyAmendment(producer="workflow", group_id=GROUP, registry_number=a.registry_number,
+                             changes=changes)
+    await apply_command(dedup, command)
+    assert published.event_types() == ["problem.cleared", "problem.amendment_applied"]
     assert [r["registry_number"] for r in published.payloads(POPULATION_REQUESTS)] == [a.registry_number]
     assert store.record(a.registry_number).status is RecordStatus.FORMAL
+    report = published.payloads(PROBLEMS)[-1]
+    assert report["group_id"] == str(GROUP) and report["registry_number"] == a.registry_number
+    assert (report["identity_key_kept"], report["awaiting_population"]) == (False, True)
+    published.clear()
+    await apply_command(dedup, command)  # redelivered: reported as the first delivery found it
+    assert [(p["event_type"], p["identity_key_kept"]) for p in published.payloads(PROBLEMS)] == [
+        ("problem.amendment_applied", False)]
+
+
+async def test_an_amendment_that_keeps_the_number_is_reported_so_the_case_need_not_wait() -> None:
+    """DOMAIN §6: the case that sent the amendment hears of the record's new state even when the
+    record stays in the group (and a re-initiated group, which dedup does not keep, hears too)."""
+    dedup, _, published, a, _ = await duplicate_pair()
+    reinitiated = uuid4()
+    command = ApplyAmendment(producer="workflow", group_id=reinitiated, registry_number=a.registry_number,
+                             changes=AmendedFields(id_number=a.id_number, name="张三丰"))
+    await apply_command(dedup, command)
+    report = published.payloads(PROBLEMS)[-1]
+    assert report["event_type"] == "problem.amendment_applied"
+    assert report["group_id"] == str(reinitiated) and report["identity_key_kept"] is True
+    assert report["member"]["status"] == "formal"
 
 
 async def test_a_deletion_command_clears_the_group() -> None:
