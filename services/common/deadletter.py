@@ -169,7 +169,8 @@ class DeadLetterMiddleware(BaseMiddleware):
                             msg: StreamMessage[Any]) -> Any:
         raw = msg.raw_message
         if not isinstance(raw, tuple | list) and (header := _undecodable(raw)) is not None:
-            await self.dead_letters.park(raw, PoisonMessage(f"header {header} is not UTF-8"))
+            if raw.topic != DEAD_LETTERS:  # never loop on the dead-letter topic
+                await self.dead_letters.park(raw, PoisonMessage(f"header {header} is not UTF-8"))
             return None
         attempts = self.dead_letters.attempts
         for attempt in range(1, attempts + 1):

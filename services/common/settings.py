@@ -13,6 +13,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["local", "test", "staging", "production"]
 DEVELOPMENT_ENVIRONMENTS = ("local", "test")
+# the key dedup and the workflow share for finding a record by name (``XUEJI_NAME_SEARCH_KEY``):
+# one development default for both, so a local stack finds names without configuring it
+DEVELOPMENT_NAME_SEARCH_KEY = "local-development-name-search-key-not-for-production"
+
+
+def require_random_bytes(name: str, secret: SecretStr, development: bool) -> None:
+    """Outside local and test a key of keyed hashes must be at least 32 random bytes."""
+    value = secret.get_secret_value().encode()
+    if not development and (len(value) < 32 or len(set(value)) < 16):
+        raise ValueError(f"XUEJI_{name} must be at least 32 random bytes (e.g. `openssl rand -base64 48`)")
 
 
 class ServiceSettings(BaseSettings):
