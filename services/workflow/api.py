@@ -16,7 +16,7 @@ from services.common.auth import CurrentPrincipal
 from services.common.problems import PROBLEM_RESPONSES
 
 from . import usecases
-from .schemas import ActionRequest, ArbitrationRequest, CaseView, Confirmation, Page, ReviewRequest
+from .schemas import ActionRequest, ArbitrationRequest, CaseView, Confirmation, Decline, Page, ReviewRequest
 from .usecases import AuditEntry, Cases, Listing, actor_of
 
 MAX_PAGE = 10_000  # the database skips (page - 1) × page_size documents: keep that bounded
@@ -41,12 +41,22 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
         status: Literal["open", "closed"] | None = None,
         opened_from: datetime | None = None,
         opened_to: datetime | None = None,
+        registry_number: Annotated[str | None, Query(
+            max_length=32, examples=["L110105201203045678"],
+            description="按学籍号查找: the member's registry number, exactly (G, J or L and 18 digits or X; "
+            "lower case is accepted). Only members you take part in are found.")] = None,
+        name: Annotated[str | None, Query(
+            min_length=1, max_length=64, examples=["买买提·艾力"],
+            description="按姓名查找（精确，规范化后比较）: the member's full name, exactly, compared once "
+            "normalised (full-width forms, white space and middle-dot variants do not matter). Only members "
+            "you take part in are found.")] = None,
         page: Pg = 1,
         page_size: Size = 50,
     ) -> Page:
         listing = await usecases.list_cases(
             cases, actor_of(principal), problem_type=problem_type, status=status,
-            opened_from=opened_from, opened_to=opened_to, page=page, page_size=page_size)
+            opened_from=opened_from, opened_to=opened_to, registry_number=registry_number, name=name,
+            page=page, page_size=page_size)
         return page_of(listing, page, page_size)
 
     @api.get("/reviews", summary="Bureau: groups with requests awaiting your review")
@@ -54,9 +64,12 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
         listing = await usecases.list_reviews(cases, actor_of(principal), page, page_size)
         return page_of(listing, page, page_size)
 
-    @api.get("/arbitrations", summary="Arbiter: groups awaiting your arbitration")
-    async def list_arbitrations(principal: CurrentPrincipal, page: Pg = 1, page_size: Size = 50) -> Page:
-        listing = await usecases.list_arbitrations(cases, actor_of(principal), page, page_size)
+    @api.get("/arbitrations", summary="Arbiter: groups awaiting your arbitration, or those you decided")
+    async def list_arbitrations(
+        principal: CurrentPrincipal, status: Literal["pending", "decided"] = "pending", page: Pg = 1,
+        page_size: Size = 50,
+    ) -> Page:
+        listing = await usecases.list_arbitrations(cases, actor_of(principal), status, page, page_size)
         return page_of(listing, page, page_size)
 
     @api.get("/cases/{group_id}", summary="One group with the other members' masked brief information")
@@ -75,6 +88,19 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
             cases, actor_of(principal), group_id, registry_number, body.action,
             evidence_ids=tuple(body.evidence_ids), opinion=body.opinion, amendment=body.amendment,
             confirmed=body.confirm)
+
+    @api.post(f"{MEMBER}/withdrawal", summary="School registrar: withdraw a request nobody has taken up yet")
+    async def withdraw(
+        group_id: UUID, registry_number: RegistryNumber, principal: CurrentPrincipal
+    ) -> CaseView:
+        return await usecases.withdraw_request(cases, actor_of(principal), group_id, registry_number)
+
+    @api.post(f"{MEMBER}/deletion-decline", summary="School leader: decline a deletion request, giving why")
+    async def decline(
+        group_id: UUID, registry_number: RegistryNumber, body: Decline, principal: CurrentPrincipal
+    ) -> CaseView:
+        return await usecases.decline_deletion(
+            cases, actor_of(principal), group_id, registry_number, body.reason)
 
     @api.post(f"{MEMBER}/deletion-confirmation", summary="School leader: confirm a deletion request")
     async def confirm_deletion(

@@ -9,10 +9,13 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from xueji_contracts.evidence import EvidenceStored
+
 from services.common.clock import Clock as Clock
 from services.common.outbox import Entry, Written
 
 from .domain.case import AuditEntry, Case
+from .domain.views import EvidenceFile
 
 Query = dict[str, Any]
 
@@ -35,11 +38,14 @@ class CaseStore(Protocol):
     async def history(self, group_id: UUID) -> list[AuditEntry]:
         """The group's audit trail, oldest first."""
 
-    async def add_evidence(self, evidence_id: UUID, group_id: UUID, registry_number: str) -> None:
-        """Remember evidence stored for a member (idempotent)."""
+    async def add_evidence(self, event: EvidenceStored) -> None:
+        """Remember evidence stored for a member, with what its reviewer is shown (idempotent)."""
 
     async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
         """The evidence stored for a member so far."""
+
+    async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
+        """What is known of these evidence files (those not heard of yet are missing)."""
 
 
 class Publisher(Protocol):

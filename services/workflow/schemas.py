@@ -22,7 +22,9 @@ class ActionRequest(BaseModel):
     action: Action
     evidence_ids: list[UUID] = Field(default=[], max_length=20)
     opinion: str | None = Field(default=None, max_length=2000, description="Attest: the school's opinion.")
-    amendment: AmendedFields | None = None
+    amendment: AmendedFields | None = Field(
+        default=None, description="Amend: the new values. A new ID number is verified with the population "
+        "database together with the name, so send ``name`` with ``id_number`` (unchanged if it is right).")
     confirm: bool = Field(default=False, description="Delete: the requester's explicit confirmation.")
 
 
@@ -34,6 +36,10 @@ class ReviewRequest(BaseModel):
 class ArbitrationRequest(BaseModel):
     approved_registry_number: RegistryNumber
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class Decline(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the school leader declines.")
 
 
 class Confirmation(BaseModel):

@@ -1,8 +1,12 @@
 """Settings of the workflow service (``XUEJI_`` environment variables)."""
 
-from xueji_contracts.enums import RuleSet
+from typing import Self
 
-from services.common.settings import ServiceSettings
+from pydantic import Field, SecretStr, field_validator, model_validator
+from xueji_contracts.enums import RuleSet
+from xueji_contracts.provinces import PROVINCES
+
+from services.common.settings import DEVELOPMENT_NAME_SEARCH_KEY, ServiceSettings, require_random_bytes
 
 from .domain.deadlines import DeadlinePolicy
 
@@ -11,13 +15,33 @@ class WorkflowSettings(ServiceSettings):
     HTTP_PORT: int = 8002
     CONSUMER_GROUP: str = "xueji-workflow"
     RULE_SET: RuleSet = RuleSet.R2017  # the set new groups open under (DOMAIN §7)
+    # a province still on another set: XUEJI_RULE_SETS='{"440000": "2014"}' (a group of several
+    # provinces that disagree opens under RULE_SET)
+    RULE_SETS: dict[str, RuleSet] = Field(default_factory=dict)
+
+    @field_validator("RULE_SETS")
+    @classmethod
+    def _provinces(cls, value: dict[str, RuleSet]) -> dict[str, RuleSet]:
+        unknown = sorted(set(value) - set(PROVINCES))
+        if unknown:
+            raise ValueError(f"XUEJI_RULE_SETS names {unknown}: not provincial units (e.g. 440000)")
+        return value
     OUTBOX_SWEEP_SECONDS: float = 10.0
     PAGE_SIZE_MAX: int = 200
     SCHOOL_HANDLING_DAYS: int = 15
     BUREAU_REVIEW_DAYS: int = 7
     ARBITRATION_DAYS: int = 15
     REMINDER_DAYS_BEFORE: int = 2
+    DEDUP_UPDATE_DAYS: int = 3  # an approved amendment not yet reflected by dedup is escalated after
     DEADLINE_SCAN_SECONDS: float = 60.0
+    # dedup's key of each member brief's ``name_key`` (the same value): a searched name is hashed with it
+    NAME_SEARCH_KEY: SecretStr = SecretStr(DEVELOPMENT_NAME_SEARCH_KEY)
+
+    @model_validator(mode="after")
+    def _strong_search_key(self) -> Self:
+        """Outside local and test the search key hashes every searched name: at least 32 random bytes."""
+        require_random_bytes("NAME_SEARCH_KEY", self.NAME_SEARCH_KEY, self.is_development)
+        return self
 
     @property
     def deadline_policy(self) -> DeadlinePolicy:
@@ -26,4 +50,5 @@ class WorkflowSettings(ServiceSettings):
             self.BUREAU_REVIEW_DAYS,
             self.ARBITRATION_DAYS,
             self.REMINDER_DAYS_BEFORE,
+            self.DEDUP_UPDATE_DAYS,
         )

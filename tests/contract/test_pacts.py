@@ -88,6 +88,7 @@ def produced_messages() -> list[dict[str, Any]]:
     decide_arbitration(case, arbiter(case.arbiter_code or ""), a.registry_number, "older", NOW)
     submit_action(case, registrar(b), b.registry_number, Action.DELETE, NOW, confirmed=True)
     confirm_deletion(case, leader(b), b.registry_number, NOW)
+    review(case, bureau(b), b.registry_number, ReviewDecision.APPROVED, None, NOW)  # b is formal: reviewed
     messages += case.pending
     detected = ProblemDetected(
         producer="dedup", group_id=uuid4(), problem_type=ProblemType.ID_NOT_FOUND, members=(a,)

@@ -26,7 +26,7 @@ async def test_reinitiation_waits_for_arbitration_and_then_involves_one_side_onl
         system.client("workflow", Role.SCHOOL_LEADER, b.school_code) as leader_b,
         system.client("workflow", Role.BUREAU_REGISTRAR, "110105") as bureau_a,
         system.client("workflow", Role.BUREAU_REGISTRAR, "110108") as bureau_b,
-        system.client("workflow", Role.ARBITER, "110100") as city,
+        system.client("workflow", Role.ARBITER, "110000") as city,
     ):
         group = eventually(lambda: case_of(school_a, members))["group_id"]
         attest_with_evidence(system, school_a, group, a)
@@ -45,6 +45,8 @@ async def test_reinitiation_waits_for_arbitration_and_then_involves_one_side_onl
         deletion = school_b.post(f"{url_b}/actions", json={"action": "delete", "confirm": True})
         assert deletion.status_code == 200
         assert leader_b.post(f"{url_b}/deletion-confirmation").status_code == 200
+        # b is formal since its bureau approved its attestation: its deletion goes to that bureau
+        assert bureau_b.post(f"{url_b}/review", json={"decision": "approved"}).status_code == 200
         eventually(lambda: (case_of(school_a, members) or {}).get("closed"))
 
         assert school_a.post(f"{url_a}/reinitiation", json={"confirm": False}).status_code == 422

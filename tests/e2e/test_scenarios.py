@@ -152,9 +152,9 @@ async def test_a_bad_check_digit_is_id_not_found_and_amending_to_the_right_numbe
 @pytest.mark.parametrize(
     ("district_a", "district_b", "arbiter"),
     [
-        ("110105", "110108", "110100"),  # one city: the city arbitrates
+        ("440103", "440104", "440100"),  # one city: the city arbitrates
         ("440103", "440303", "440000"),  # two cities of one province: the province arbitrates
-        ("110105", "440103", "000000"),  # two provinces: the Ministry arbitrates
+        ("110105", "110108", "110000"),  # two districts of a municipality: the municipality (§1)
     ],
 )
 async def test_two_districts_approve_the_lowest_common_superior_arbitrates_and_the_loser_amends(

@@ -118,7 +118,7 @@ def test_common_plumbing_imports_no_service() -> None:
 
 def test_contracts_stand_alone() -> None:
     allowed = {"pydantic", "xueji_contracts"}
-    stdlib = {"json", "sys", "datetime", "typing", "uuid", "enum", "dataclasses", "pathlib",
+    stdlib = {"json", "sys", "unicodedata", "datetime", "typing", "uuid", "enum", "dataclasses", "pathlib",
               "importlib", "importlib.metadata", "hmac", "hashlib", "time", "collections", "collections.abc"}
     offenders = [
         f"{path.relative_to(ROOT)} imports {module}"

@@ -69,4 +69,5 @@ def stored_event(
         file_type=received.kind,
         size_bytes=len(received.data),
         sha256=received.sha256,
+        file_name=received.name,
     )

@@ -27,6 +27,25 @@ def _every_school(members: Members, what: str) -> list[Recipient]:
     return [Recipient(school, what) for school in sorted({m[0] for m in members.values()})]
 
 
+ENDED = {
+    "withdrawn": "the request was withdrawn by the school",
+    "declined": "your deletion request was declined by the school leader",
+    "cancelled": "the request was cancelled: the problem is gone",
+    "problem_remains": "the amendment was applied but the problem remains: handle again",
+}
+
+
+def _request_ended(event: ev.RequestEnded, members: Members) -> list[Recipient]:
+    """The school hears why its request ended; whoever had it in a queue hears it is gone."""
+    what = ENDED[event.ended] + (f": {event.reason}" if event.reason and event.ended == "declined" else "")
+    found = [] if event.ended == "withdrawn" else _school(members, event.registry_number, what)
+    if event.was_awaiting == "review" and event.registry_number in members:
+        found.append(Recipient(members[event.registry_number][1], what))
+    elif event.was_awaiting == "leader" and event.ended != "declined":
+        found += _school(members, event.registry_number, what)
+    return found
+
+
 def recipients(event: ev.CaseEvent, members: Members) -> list[Recipient]:
     match event:
         case ev.GroupOpened():
@@ -86,6 +105,11 @@ def recipients(event: ev.CaseEvent, members: Members) -> list[Recipient]:
                 if school
                 else []
             )
+        case ev.RequestEnded():
+            return _request_ended(event, members)
+        case ev.GroupReopened():
+            return [r for rn in event.joined for r in _school(members, rn, "handle the problem record "
+                                                                          "(attest, amend or delete)")]
         case ev.DeadlineReminder():
             return [Recipient(event.party_code, f"{event.stage.value} due {event.due_at:%Y-%m-%d}")]
         case ev.DeadlineEscalated():

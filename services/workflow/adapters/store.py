@@ -13,17 +13,24 @@ from uuid import UUID
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from xueji_contracts.evidence import EvidenceStored
 
 from services.common.outbox import Entry, push
 
 from ..domain.case import AuditEntry, Case, Stage
 from ..domain.deadlines import DeadlinePolicy, next_fire_at
+from ..domain.jurisdiction import arbiters_of
+from ..domain.views import EvidenceFile, link_of
 
 Doc = dict[str, Any]
 
 
 # the indexed listing fields, narrowest first (see ``listing_query``)
-NARROWEST_FIRST = ("reviews_due", "arbiter_code", "school_codes", "district_codes")
+NARROWEST_FIRST = ("registry_numbers", "name_keys", "reviews_due", "arbiter_code", "decided_by", "arbiters",
+                   "school_codes", "district_codes")
+# the listing fields over members and arbiters, each indexed with ``opened_at``
+INDEXED = ("registry_numbers", "name_keys", "school_codes", "district_codes", "reviews_due", "arbiter_code",
+           "decided_by", "arbiters")
 
 
 def listing_query(scope: Doc | None, filters: Doc) -> Doc:
@@ -39,11 +46,16 @@ def listing_query(scope: Doc | None, filters: Doc) -> Doc:
 def query_fields(case: Case, policy: DeadlinePolicy) -> Doc:
     members = case.members.values()
     return {
+        "registry_numbers": sorted({m.brief.registry_number for m in members}),
+        "name_keys": sorted({m.brief.name_key for m in members if m.brief.name_key}),
         "school_codes": sorted({m.brief.school_code for m in members}),
         "district_codes": sorted({m.brief.district_code for m in members}),
         "province_codes": list(case.province_codes),
         "reviews_due": sorted({m.brief.district_code for m in members if m.stage is Stage.AWAITING_REVIEW}),
-        "arbiter_code": case.arbiter_code if case.arbitration.value == "pending" else None,
+        "arbiter_code": sorted({s.arbiter_code for s in case.sides.values()
+                                if s.arbiter_code and s.arbitration.value == "pending"}),
+        "decided_by": sorted({s.arbiter_code for s in case.sides.values() if s.arbiter_code and s.decided}),
+        "arbiters": arbiters_of(case),
         "problem_type": case.problem_type.value,
         "closed": case.closed,
         "opened_at": case.opened_at,
@@ -60,11 +72,12 @@ class CaseStore:
         self.policy = policy
 
     async def ensure_indexes(self) -> None:
-        for field in ("school_codes", "district_codes", "reviews_due", "arbiter_code"):
+        for field in INDEXED:
             await self.cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
         await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
         await self.cases.create_index([("next_timer_at", ASCENDING)], sparse=True)
         await self.evidence.create_index([("group_id", ASCENDING), ("registry_number", ASCENDING)])
+        await self.evidence.create_index([("evidence_id", ASCENDING)])
 
     async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
         doc = await self.cases.find_one({"_id": str(group_id)}, {"history": 0})
@@ -97,12 +110,25 @@ class CaseStore:
         cases = [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs[:limit]]
         return len(docs) > limit, cases
 
-    async def add_evidence(self, evidence_id: UUID, group_id: UUID, registry_number: str) -> None:
+    async def add_evidence(self, event: EvidenceStored) -> None:
         """Evidence the evidence service stored for a member (idempotent: redelivery writes the same)."""
-        doc = {"group_id": str(group_id), "registry_number": registry_number, "evidence_id": str(evidence_id)}
+        doc = {"group_id": str(event.group_id), "registry_number": event.registry_number,
+               "evidence_id": str(event.evidence_id), "file_name": event.file_name,
+               "file_type": event.file_type, "size_bytes": event.size_bytes, "uploaded_at": event.occurred_at}
         await self.evidence.update_one(
-            {"_id": f"{group_id}:{registry_number}:{evidence_id}"}, {"$set": doc}, upsert=True
+            {"_id": f"{event.group_id}:{event.registry_number}:{event.evidence_id}"}, {"$set": doc},
+            upsert=True
         )
+
+    async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
+        found = self.evidence.find({"evidence_id": {"$in": sorted(map(str, evidence_ids))}})
+        files = {}
+        async for d in found:
+            eid = UUID(d["evidence_id"])
+            files[eid] = EvidenceFile(
+                evidence_id=eid, file_name=d.get("file_name"), file_type=d.get("file_type"),
+                size_bytes=d.get("size_bytes"), uploaded_at=d.get("uploaded_at"), link=link_of(eid))
+        return files
 
     async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
         found = self.evidence.find({"group_id": str(group_id), "registry_number": registry_number})

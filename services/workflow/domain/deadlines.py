@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 
 from xueji_contracts import cases as ev
 from xueji_contracts.enums import ArbitrationStatus, DeadlineStage
-from xueji_contracts.provinces import province_of
 
-from .divisions import NATIONAL, city_of
+from .divisions import superior_of
 from .state import CaseState, Stage
 
 
@@ -23,6 +22,7 @@ class DeadlinePolicy:
     bureau_review_days: int = 7
     arbitration_days: int = 15
     reminder_days_before: int = 2
+    dedup_update_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,9 @@ class Timer:
         return f"{kind}:{self.stage.value}:{self.registry_number or '-'}:{self.due_at.isoformat()}"
 
 
-def superior_of(code: str) -> str:
-    """Who hears of a missed deadline: a school's district, a district's city, and so on up."""
-    if len(code) > 6:
-        return code[:6]
-    if code == NATIONAL or code == province_of(code):
-        return NATIONAL
-    return province_of(code) if code == city_of(code) else city_of(code)
-
-
 def timers(case: CaseState, policy: DeadlinePolicy) -> list[Timer]:
+    """Every waiting stage has a deadline (§6): the school's, the bureau's, dedup's new state of an
+    amended record (the bureau that approved it is told), and each side's pending arbitration."""
     if case.closed:
         return []
     days = timedelta(days=1)
@@ -54,31 +47,18 @@ def timers(case: CaseState, policy: DeadlinePolicy) -> list[Timer]:
         if m.since is None:
             continue
         if m.stage in (Stage.TO_HANDLE, Stage.AWAITING_LEADER):
-            found.append(
-                Timer(
-                    DeadlineStage.SCHOOL_HANDLING,
-                    m.brief.school_code,
-                    m.since + policy.school_handling_days * days,
-                    m.rn,
-                )
-            )
+            found.append(Timer(DeadlineStage.SCHOOL_HANDLING, m.brief.school_code,
+                               m.since + policy.school_handling_days * days, m.rn))
         elif m.stage is Stage.AWAITING_REVIEW:
-            found.append(
-                Timer(
-                    DeadlineStage.BUREAU_REVIEW,
-                    m.brief.district_code,
-                    m.since + policy.bureau_review_days * days,
-                    m.rn,
-                )
-            )
-    if case.arbitration is ArbitrationStatus.PENDING and case.arbiter_code and case.arbitration_since:
-        found.append(
-            Timer(
-                DeadlineStage.ARBITRATION,
-                case.arbiter_code,
-                case.arbitration_since + policy.arbitration_days * days,
-            )
-        )
+            found.append(Timer(DeadlineStage.BUREAU_REVIEW, m.brief.district_code,
+                               m.since + policy.bureau_review_days * days, m.rn))
+        elif m.stage is Stage.AWAITING_DEDUP:
+            found.append(Timer(DeadlineStage.DEDUP_UPDATE, m.brief.district_code,
+                               m.since + policy.dedup_update_days * days, m.rn))
+    for side in case.sides.values():
+        if side.arbitration is ArbitrationStatus.PENDING and side.arbiter_code and side.since:
+            found.append(Timer(DeadlineStage.ARBITRATION, side.arbiter_code,
+                               side.since + policy.arbitration_days * days))
     return found
 
 

@@ -25,10 +25,10 @@ def apply_membership(case: Case, event: MembershipChanged | ProblemCleared, now:
 
 def submit_action(case: Case, actor: Actor, rn: str, action: Action, now: datetime, *,
                   evidence_ids: tuple[UUID, ...] = (), known_evidence: frozenset[UUID] = frozenset(),
-                  opinion: str | None = None, amendment: AmendedFields | None = None,
-                  confirmed: bool = False) -> None:
+                  elsewhere: frozenset[UUID] = frozenset(), opinion: str | None = None,
+                  amendment: AmendedFields | None = None, confirmed: bool = False) -> None:
     case.submit_action(actor, rn, action, now, evidence_ids=evidence_ids, known_evidence=known_evidence,
-                       opinion=opinion, amendment=amendment, confirmed=confirmed)
+                       elsewhere=elsewhere, opinion=opinion, amendment=amendment, confirmed=confirmed)
 
 
 def confirm_deletion(case: Case, actor: Actor, rn: str, now: datetime) -> None:

@@ -20,9 +20,15 @@ def require_bureau(actor: Actor, member: Member) -> None:
         raise OutsideJurisdiction(f"only the bureau of district {member.brief.district_code} may review this")
 
 
-def require_arbiter(actor: Actor, case: CaseState) -> None:
-    if actor.role != Role.ARBITER or actor.organisation_code != case.arbiter_code:
+def require_arbiter(actor: Actor, assigned: bool) -> None:
+    """An arbiter, and the one a pending arbitration of the group is assigned to."""
+    if actor.role != Role.ARBITER or not assigned:
         raise OutsideJurisdiction("only the arbiter this group is assigned to may decide it")
+
+
+def arbiters_of(case: CaseState) -> list[str]:
+    """Every arbiter assigned to a side of the group, pending or decided."""
+    return sorted({s.arbiter_code for s in case.sides.values() if s.arbiter_code})
 
 
 def require_reviewer(actor: Actor) -> None:
@@ -45,7 +51,7 @@ def may_view(actor: Actor, case: CaseState) -> bool:
         case Role.BUREAU_REGISTRAR:
             return any(m.brief.district_code == org for m in members)
         case Role.ARBITER:
-            return case.arbiter_code == org
+            return org in arbiters_of(case)
         case Role.OPERATOR:
             return True
     return False
@@ -65,7 +71,7 @@ def visible_scope(actor: Actor) -> dict[str, str] | None:
         case Role.BUREAU_REGISTRAR:
             return {"district_codes": org}
         case Role.ARBITER:
-            return {"arbiter_code": org}
+            return {"arbiters": org}
         case Role.OPERATOR:
             return None
     raise OutsideJurisdiction(f"the role {actor.role} has no case listing")

@@ -1,14 +1,20 @@
-"""Who belongs to the group: opened from dedup's finding, kept up to date by dedup's changes (§4)."""
+"""Who belongs to the group: opened from dedup's finding, kept up to date by dedup's changes (§4, §6)."""
 
 from datetime import datetime
 from typing import Self
 
 from xueji_contracts import cases as ev
-from xueji_contracts.enums import RuleSet, SettlementOutcome
-from xueji_contracts.problems import MembershipChanged, ProblemCleared, ProblemDetected
+from xueji_contracts.enums import ProblemType, RuleSet, SettlementOutcome
+from xueji_contracts.problems import AmendmentApplied, MembershipChanged, ProblemCleared, ProblemDetected
 
+from .rules import ID_PROBLEMS
 from .settlement import Settlement
-from .state import Member, Stage
+from .state import Member, Stage, public
+
+KEY_KEPT = ("变更后仍与本组其他学籍重复 (after the amendment the record still duplicates another member "
+            "of this group: amend it again, attest or delete)")
+ID_PROBLEM_KEPT = ("变更后身份证件号问题仍然存在 (after the amendment the ID number still has the same "
+                   "problem: amend it again, attest or delete)")
 
 
 class Membership(Settlement):
@@ -22,37 +28,83 @@ class Membership(Settlement):
             opened_at=now,
             members={m.registry_number: Member(brief=m, since=now) for m in event.members},
             suggested_id_number=event.suggested_id_number,
+            reasons=event.reasons,
             dedup_sequence=event.sequence,
         )
-        case.emit(ev.GroupOpened(**case.case_fields(), rule_set=rule_set, members=event.members,
+        case.emit(ev.GroupOpened(**case.case_fields(), rule_set=rule_set,
+                                 members=tuple(public(m) for m in event.members),
                                  arbitration_status=case.arbitration))
         case.record(now, None, "group_opened")
         return case
 
     def apply_membership(self, event: MembershipChanged | ProblemCleared, now: datetime) -> bool:
-        """Dedup's view of the group changed; False when the event is older than one applied."""
+        """Dedup's view of the group changed; False when the event is older than one applied.
+
+        Every change of a member's details is followed (a record made formal, a masked name);
+        a record that joins a closed group reopens it for the newcomer (§6); when the group
+        clears, an approved attestation keeps its outcome and is never "left the group"."""
         if event.sequence <= self.dedup_sequence:
             return False
         self.dedup_sequence = event.sequence
         cleared = isinstance(event, ProblemCleared)
         present = {b.registry_number: b for b in event.members}
-        joined = []
+        joined, changed = [], []
         for rn, brief in present.items():
             if rn in self.members:
-                self.members[rn].brief = brief
+                if self.members[rn].follow(brief):
+                    changed.append(rn)
             elif not cleared:
                 self.members[rn] = Member(brief=brief, since=now)
                 self.record(now, None, "member_joined", self.members[rn])
                 joined.append(rn)
         left = [m.rn for m in self.members.values() if m.outcome is None and m.rn not in present]
-        if joined or left:  # the evidence and notify services learn who belongs to the group from this
-            members = tuple(m.brief for m in self.members.values())
+        if joined or left or changed:  # the evidence and notify services learn who belongs to the group
+            members = tuple(public(m.brief) for m in self.members.values())
             self.emit(ev.MembersChanged(**self.case_fields(), members=members, joined=tuple(joined),
                                         left=tuple(left)))
+        if changed and not (joined or left):
+            self.record(now, None, "member_details_changed", reason=", ".join(changed))
+        if joined and self.closed:
+            self.reopen(joined, now)
         for member in self.members.values():
-            if member.outcome is None and (member.rn not in present or cleared):
+            if member.outcome is None and member.rn not in present:
                 amended = member.stage is Stage.AWAITING_DEDUP
-                outcome = SettlementOutcome.AMENDED if amended else SettlementOutcome.LEFT_GROUP
-                self.settle_member(member, outcome, now)
+                gone = SettlementOutcome.AMENDED if amended else SettlementOutcome.LEFT_GROUP
+                self.settle_member(member, gone, now)
+        if cleared and not self.closed:
+            self.settle(now)  # the conflict is gone: everything still open ends with the group
+            if not self.closed:
+                self._close(now)
         self.settle(now)
         return True
+
+    def apply_amendment_result(self, event: AmendmentApplied, now: datetime) -> bool:
+        """Dedup applied the amendment this case approved: the member settles as amended, or, when the
+        record keeps its key or its ID problem, is to handle again with the reason (no member waits
+        for dedup forever, §6). False when no member of the case awaits it (a redelivery)."""
+        member = self.members.get(event.registry_number)
+        if member is None or member.stage is not Stage.AWAITING_DEDUP:
+            return False
+        if event.member is None:
+            self.settle_member(member, SettlementOutcome.LEFT_GROUP, now)
+            self.settle(now)
+            return True
+        member.follow(event.member)
+        reason = self._problem_kept(member, event)
+        if reason is None:
+            self.settle_member(member, SettlementOutcome.AMENDED, now)
+        else:
+            self.emit(ev.RequestEnded(**self.case_fields(), registry_number=member.rn, action=member.action,
+                                      ended="problem_remains", was_awaiting="dedup", reason=reason))
+            self.record(now, None, "amendment_left_problem", member, reason=reason, before=member.stage)
+            member.end_request(now)
+            member.rejected_reason = reason
+        self.settle(now)
+        return True
+
+    def _problem_kept(self, member: Member, event: AmendmentApplied) -> str | None:
+        if self.problem_type in ID_PROBLEMS:
+            return ID_PROBLEM_KEPT if event.id_problem is self.problem_type else None
+        others = [m for m in self.members.values() if m.rn != member.rn and not m.gone]
+        duplicate = self.problem_type in (ProblemType.DUPLICATE_ID, ProblemType.DUPLICATE_NGB)
+        return KEY_KEPT if duplicate and event.identity_key_kept and others else None

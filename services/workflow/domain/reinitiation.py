@@ -1,5 +1,5 @@
-"""佐证后发起重新处理 (DOMAIN §6): an attest-approved member of a finished group is handled again,
-in a new one-member group linked to the old one."""
+"""佐证后发起重新处理 (DOMAIN §6): an attest-approved member of a finished group (or finished side)
+is handled again, in a new one-member group linked to the old one."""
 
 from datetime import datetime
 from typing import Self
@@ -11,7 +11,22 @@ from .errors import Invalid, Refused
 from .jurisdiction import require_school
 from .rules import may_reinitiate
 from .settlement import OPEN_ARBITRATION
-from .state import Actor, CaseState, Member
+from .state import Actor, CaseState, Member, public
+
+
+def reinitiation_refusal(case: CaseState, member: Member) -> Refused | None:
+    """Why this member's school may not re-initiate it now (None: it may)."""
+    if forbidden := may_reinitiate(case.rules):
+        return Refused(forbidden, "the group's rule set has no re-initiation")
+    side = case.sides.get(case.side_of(member))
+    if side is not None and side.arbitration in OPEN_ARBITRATION:
+        return Refused("reinitiate.arbitration_open", f"arbitration is {side.arbitration.value}")
+    if member.outcome is not SettlementOutcome.ATTESTED or member.reinitiated:
+        return Refused("reinitiate.attest_approved_member",
+                       "only an attest-approved member can be re-initiated")
+    if not (case.closed or member.brief.province_code in case.finished_provinces):
+        return Refused("reinitiate.finished", "the group (or this province's side) has not finished")
+    return None
 
 
 class Reinitiation(CaseState):
@@ -19,16 +34,8 @@ class Reinitiation(CaseState):
         """Mark the member re-initiated and return the new group, opened under the ``current`` rule set."""
         member = self.member(rn)
         require_school(actor, member, Role.SCHOOL_REGISTRAR)
-        if forbidden := may_reinitiate(self.rules):
-            raise Refused(forbidden, "the group's rule set has no re-initiation")
-        if self.arbitration in OPEN_ARBITRATION:
-            raise Refused("reinitiate.arbitration_open", f"arbitration is {self.arbitration.value}")
-        if member.outcome is not SettlementOutcome.ATTESTED or member.reinitiated:
-            raise Refused(
-                "reinitiate.attest_approved_member", "only an attest-approved member can be re-initiated"
-            )
-        if not (self.closed or member.brief.province_code in self.finished_provinces):
-            raise Refused("reinitiate.finished", "the group (or this province's side) has not finished")
+        if refused := reinitiation_refusal(self, member):
+            raise refused
         if not confirmed:
             raise Invalid("re-initiation must be confirmed: send confirm=true")
         member.reinitiated = True
@@ -39,11 +46,12 @@ class Reinitiation(CaseState):
             members={rn: Member(brief=member.brief, since=now)},
             opened_at=now,
             linked_group_id=self.group_id,
+            reasons=self.reasons,
         )
         self.emit(ev.Reinitiated(**self.case_fields(), registry_number=rn, new_group_id=new.group_id,
                                  actor=actor.as_event_actor()))
         self.record(now, actor, "reinitiated", member)
-        new.emit(ev.GroupOpened(**new.case_fields(), rule_set=current, members=(member.brief,),
+        new.emit(ev.GroupOpened(**new.case_fields(), rule_set=current, members=(public(member.brief),),
                                 arbitration_status=new.arbitration, linked_group_id=self.group_id))
         new.record(now, actor, "group_opened_by_reinitiation", new.members[rn])
         return new

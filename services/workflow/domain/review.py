@@ -11,9 +11,18 @@ from .errors import Invalid, Refused
 from .jurisdiction import require_bureau
 from .rules import ID_PROBLEMS
 from .settlement import Settlement
-from .state import PRODUCER, Actor, Member, Stage
+from .state import PRODUCER, Actor, CaseState, Member, Stage
 
 AUTO_REJECTION = "another attestation of this number was approved in the same district"
+
+
+def rejected_by_approving(case: CaseState, member: Member) -> list[str]:
+    """What approving this attestation would reject at once (told to the bureau beforehand)."""
+    if member.action is not Action.ATTEST or case.problem_type is not ProblemType.DUPLICATE_ID:
+        return []
+    return [o.rn for o in case.members.values() if o.rn != member.rn
+            and o.brief.district_code == member.brief.district_code
+            and o.action is Action.ATTEST and o.stage is Stage.AWAITING_REVIEW]
 
 
 class Review(Settlement):
@@ -23,13 +32,19 @@ class Review(Settlement):
         """The district bureau approves, or rejects with a reason (核办)."""
         member = self.member(rn)
         require_bureau(actor, member)
+        if member.stage is not Stage.AWAITING_REVIEW and member.auto_rejected_by:
+            raise Refused("review.auto_rejected",
+                          f"这条佐证已被自动驳回：同一区县 {member.auto_rejected_by} 的佐证已核办通过 "
+                          f"(this attestation was rejected automatically when the attestation of "
+                          f"{member.auto_rejected_by} was approved)")
         if member.stage is not Stage.AWAITING_REVIEW or member.action is None:
             raise Refused("review.awaiting_review", "no request of this member awaits review")
         if decision is ReviewDecision.REJECTED and not (reason and reason.strip()):
             raise Invalid("a rejection needs a reason")
         action = member.action
-        if decision is ReviewDecision.APPROVED and action is Action.ATTEST:
-            one_attestation_per_district(self, member)
+        if decision is ReviewDecision.APPROVED and action is Action.ATTEST and (
+                refused := one_attestation_per_district(self, member)):
+            raise refused
         self.emit(ev.Reviewed(**self.case_fields(), registry_number=rn, action=action, decision=decision,
                               reason=reason, actor=actor.as_event_actor()))
         before = member.stage
@@ -40,6 +55,7 @@ class Review(Settlement):
             self.approve_attestation(member, now)
         elif action is Action.AMEND:
             member.move(Stage.AWAITING_DEDUP, now)
+            member.make_formal()
             self.command_amend(member)
             self.command_formal(rn)
         else:
@@ -49,6 +65,7 @@ class Review(Settlement):
 
     def approve_attestation(self, member: Member, now: datetime) -> None:
         """The record becomes formal; a duplicated number waits for the other districts."""
+        member.make_formal()
         self.command_formal(member.rn)
         if self.problem_type in ID_PROBLEMS:  # dedup accepts the identity and does not flag it again
             self.emit(AcceptIdProblem(producer=PRODUCER, group_id=self.group_id, registry_number=member.rn))
@@ -60,16 +77,11 @@ class Review(Settlement):
 
     def auto_reject_others(self, approved: Member, now: datetime) -> None:
         """另外一个自动不通过: the other attestations of the same district awaiting review go back."""
-        for other in self.members.values():
-            if (
-                other.rn != approved.rn
-                and other.brief.district_code == approved.brief.district_code
-                and other.action is Action.ATTEST
-                and other.stage is Stage.AWAITING_REVIEW
-            ):
-                other.rejected_reason = AUTO_REJECTION
-                other.move(Stage.TO_HANDLE, now)
-                self.emit(ev.AutoRejected(**self.case_fields(), registry_number=other.rn,
-                                          because_of=approved.rn, reason=AUTO_REJECTION))
-                self.record(now, None, "auto_rejected", other, reason=AUTO_REJECTION,
-                            before=Stage.AWAITING_REVIEW)
+        for rn in rejected_by_approving(self, approved):
+            other = self.members[rn]
+            other.rejected_reason, other.auto_rejected_by = AUTO_REJECTION, approved.rn
+            other.move(Stage.TO_HANDLE, now)
+            self.emit(ev.AutoRejected(**self.case_fields(), registry_number=other.rn,
+                                      because_of=approved.rn, reason=AUTO_REJECTION))
+            self.record(now, None, "auto_rejected", other, reason=AUTO_REJECTION,
+                        before=Stage.AWAITING_REVIEW)

@@ -7,7 +7,7 @@ forbids it (shown to the school in the 409 problem response).
 from dataclasses import dataclass
 from typing import Literal
 
-from xueji_contracts.enums import Action, ProblemType, RecordStatus, RuleSet
+from xueji_contracts.enums import ProblemType, RecordStatus, RuleSet
 from xueji_contracts.problems import MemberBrief
 
 ID_ERRORS = (ProblemType.ID_NOT_FOUND, ProblemType.ID_NAME_MISMATCH)
@@ -23,6 +23,7 @@ class Rules:
     may_reinitiate: bool
     id_errors_may_attest: bool
     id_changed_exists: bool
+    cross_province: Literal["each_side", "national"] = "each_side"  # §5: no arbitration across provinces
 
 
 RULE_SETS = {
@@ -70,8 +71,9 @@ def may_attest(
 
 
 def may_delete(rules: Rules, member: MemberBrief) -> str | None:
-    if (member.registry_prefix == "G" or member.status is RecordStatus.FORMAL) and not rules.g_may_delete:
-        return f"rule_set_{rules.rule_set}.formal_record_may_not_be_deleted"
+    """Only G records were beyond deletion in 2014; a formal J or L record is deleted after review."""
+    if member.registry_prefix == "G" and not rules.g_may_delete:
+        return f"rule_set_{rules.rule_set}.g_record_may_not_be_deleted"
     return None
 
 
@@ -84,12 +86,8 @@ def may_reinitiate(rules: Rules) -> str | None:
     return None if rules.may_reinitiate else f"rule_set_{rules.rule_set}.no_reinitiation"
 
 
-def allowed_actions(
-    rules: Rules, problem_type: ProblemType, member: MemberBrief, others: list[MemberBrief]
-) -> list[Action]:
-    checks = {
-        Action.ATTEST: may_attest(rules, problem_type, member, others),
-        Action.AMEND: None,
-        Action.DELETE: may_delete(rules, member),
-    }
-    return [action for action, forbidden in checks.items() if forbidden is None]
+def rule_set_for(provinces: tuple[str, ...], by_province: dict[str, RuleSet], default: RuleSet) -> RuleSet:
+    """The rule set a new group opens under (§7 [decided]): its provinces' configured set when they
+    agree, else the national default (a group keeps it to the end)."""
+    chosen = {by_province.get(p, default) for p in provinces}
+    return chosen.pop() if len(chosen) == 1 else default

@@ -14,10 +14,19 @@ from pydantic import BaseModel, Field
 from xueji_contracts.cases import Actor as EventActor
 from xueji_contracts.cases import MemberSettled
 from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord, MarkFormal
-from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet, SettlementOutcome
+from xueji_contracts.enums import (
+    Action,
+    ArbitrationStatus,
+    ProblemType,
+    RecordStatus,
+    Role,
+    RuleSet,
+    SettlementOutcome,
+)
 from xueji_contracts.envelope import Envelope
 from xueji_contracts.problems import MemberBrief
 
+from .divisions import NATIONAL
 from .errors import Refused
 from .rules import RULE_SETS, Rules
 
@@ -61,6 +70,7 @@ class Member(BaseModel):
     opinion: str | None = None
     amendment: AmendedFields | None = None
     rejected_reason: str | None = None
+    auto_rejected_by: str | None = Field(default=None, description="The approval that auto-rejected it.")
     lost_arbitration: bool = False
     outcome: SettlementOutcome | None = None
     reinitiated: bool = False
@@ -77,6 +87,39 @@ class Member(BaseModel):
     def gone(self) -> bool:
         return self.outcome in GONE
 
+    def make_formal(self) -> None:
+        """An approved attestation or amendment makes the record formal at once, in the case too."""
+        self.brief = self.brief.model_copy(update={"status": RecordStatus.FORMAL})
+
+    def follow(self, brief: MemberBrief) -> bool:
+        """Take dedup's brief of the record; a record made formal here never reads as pending again
+        (an event dedup sent before it heard of the approval). True when anything changed."""
+        if self.brief.status is RecordStatus.FORMAL and brief.status is RecordStatus.PENDING:
+            brief = brief.model_copy(update={"status": RecordStatus.FORMAL})
+        changed, self.brief = brief != self.brief, brief
+        return changed
+
+    def end_request(self, now: datetime) -> None:
+        """Back to the school: the request is over (withdrawn, declined, cancelled, not enough)."""
+        self.action, self.evidence_ids, self.opinion, self.amendment = None, (), None, None
+        self.move(Stage.TO_HANDLE, now)
+
+
+def public(brief: MemberBrief) -> MemberBrief:
+    """A brief as it leaves the workflow in an event: without the name hash the case finds it by."""
+    return brief.model_copy(update={"name_key": None}) if brief.name_key else brief
+
+
+class Side(BaseModel):
+    """The arbitration of one side of a group: a province's members (each side on its own, §5), or
+    all members when the rule set arbitrates across provinces."""
+
+    code: str
+    arbitration: ArbitrationStatus = ArbitrationStatus.NOT_NEEDED
+    arbiter_code: str | None = None
+    decided: bool = False
+    since: datetime | None = None
+
 
 class CaseState(BaseModel):
     group_id: UUID
@@ -84,15 +127,16 @@ class CaseState(BaseModel):
     rule_set: RuleSet
     members: dict[str, Member]
     opened_at: datetime
-    arbitration: ArbitrationStatus = ArbitrationStatus.NOT_NEEDED
-    arbiter_code: str | None = None
-    arbitration_decided: bool = False
-    arbitration_since: datetime | None = None
+    sides: dict[str, Side] = {}
+    arbitration: ArbitrationStatus = Field(
+        default=ArbitrationStatus.NOT_NEEDED, description="The sides' status, the most urgent first.")
+    arbiter_code: str | None = Field(default=None, description="The arbiter of that most urgent side.")
     fired: list[str] = Field(default=[], description="Deadline reminders and escalations already sent.")
     closed: bool = False
     finished_provinces: list[str] = []
     linked_group_id: UUID | None = None
     suggested_id_number: str | None = None
+    reasons: tuple[str, ...] = Field(default=(), description="Dedup's detail reasons of an ID problem.")
     dedup_sequence: int = -1
     version: int = 0
     pending: list[Envelope] = Field(default=[], exclude=True)
@@ -154,5 +198,13 @@ class CaseState(BaseModel):
     def reinitiated_group_id(self, rn: str) -> UUID:
         return uuid5(self.group_id, f"reinitiate:{rn}")
 
-    def arbitration_districts(self) -> list[str]:
-        return sorted({m.brief.district_code for m in self.members.values() if m.stage is Stage.APPROVED})
+    def side_of(self, member: Member) -> str:
+        """Whose arbitration a member belongs to: its province's, unless the rule set arbitrates
+        across provinces (DOMAIN §5, ``cross_province``)."""
+        return member.brief.province_code if self.rules.cross_province == "each_side" else NATIONAL
+
+    def side_members(self, side: str) -> list[Member]:
+        return [m for m in self.members.values() if self.side_of(m) == side]
+
+    def side(self, code: str) -> Side:
+        return self.sides.setdefault(code, Side(code=code))

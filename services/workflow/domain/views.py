@@ -1,5 +1,6 @@
-"""What a caller sees of a case (DOMAIN §8): a member of another province is masked, and only the
-member's own school is offered actions, those the rule set allows."""
+"""What a caller sees of a case (DOMAIN §4, §8): a member of another province is masked; the
+request a bureau reviews (or an arbiter decides) is shown in full to it, with its evidence; the
+member's school is offered exactly the steps the next request will have accepted."""
 
 from datetime import datetime
 from uuid import UUID
@@ -9,8 +10,43 @@ from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, 
 from xueji_contracts.problems import MemberBrief
 from xueji_contracts.provinces import province_of
 
-from .rules import allowed_actions
-from .state import Actor, CaseState, Member
+from .actions import refusal
+from .jurisdiction import arbiters_of
+from .reinitiation import reinitiation_refusal
+from .review import rejected_by_approving
+from .state import Actor, CaseState, Member, Side, Stage
+
+
+class EvidenceFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    evidence_id: UUID
+    file_name: str | None = None
+    file_type: str | None = None
+    size_bytes: int | None = None
+    uploaded_at: datetime | None = None
+    link: str = Field(description="POST here (evidence service) for a short-lived download link.")
+
+
+class FieldChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    old: str | None = Field(description="As the platform keeps it (name and ID number masked).")
+    new: str | None
+
+
+class RequestView(BaseModel):
+    """The school's request as its reviewer sees it: nobody approves blind (§4)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    opinion: str | None = None
+    changes: list[FieldChange] = []
+    evidence: list[EvidenceFile] = []
+    approval_rejects: list[str] = Field(
+        default=[], description="Approving this attestation rejects these attestations of the same district.")
 
 
 # One member, and the case, as the caller may see them: the API answers them as they are.
@@ -25,7 +61,11 @@ class MemberView(BaseModel):
     action: Action | None = None
     rejected_reason: str | None = None
     outcome: str | None = None
-    allowed_actions: list[Action] = []
+    allowed_actions: list[Action] = Field(default=[], description="What the school registrar may submit now.")
+    next_steps: list[str] = Field(default=[], description="What the caller may do to this member now: "
+                                  "withdraw, confirm_deletion, decline_deletion, review, reinitiate.")
+    request: RequestView | None = Field(default=None, description="The request, for its school, reviewer "
+                                        "and arbiter.")
 
 
 class CaseView(BaseModel):
@@ -36,6 +76,7 @@ class CaseView(BaseModel):
     rule_set: RuleSet
     arbitration_status: ArbitrationStatus
     arbiter_code: str | None
+    sides: list[Side] = Field(default=[], description="Each side's arbitration (one per province, §5).")
     closed: bool
     opened_at: datetime
     linked_group_id: UUID | None
@@ -44,17 +85,86 @@ class CaseView(BaseModel):
     members: list[MemberView]
 
 
+EvidenceIndex = dict[UUID, EvidenceFile]
+
+
 def sees_in_full(actor: Actor, member: Member) -> bool:
     """Arbiters and operators see everyone; others see the members of their own province."""
     return (actor.role in (Role.ARBITER, Role.OPERATOR)
             or province_of(actor.organisation_code[:6]) == member.brief.province_code)
 
 
-def member_view(case: CaseState, member: Member, actor: Actor) -> MemberView:
-    full = sees_in_full(actor, member)
+def takes_part(actor: Actor, case: CaseState, member: Member) -> bool:
+    """The member's own school, its district bureau, the arbiter of its side, an operator."""
+    org = actor.organisation_code
+    match actor.role:
+        case Role.SCHOOL_REGISTRAR | Role.SCHOOL_LEADER:
+            return org == member.brief.school_code
+        case Role.BUREAU_REGISTRAR:
+            return org == member.brief.district_code
+        case Role.ARBITER:
+            side = case.sides.get(case.side_of(member))
+            return side is not None and org == side.arbiter_code
+        case Role.OPERATOR:
+            return True
+    return False
+
+
+def link_of(evidence_id: UUID) -> str:
+    return f"/v1/evidence/{evidence_id}/link"
+
+
+def request_view(case: CaseState, member: Member, files: EvidenceIndex) -> RequestView | None:
+    if member.action is None:
+        return None
+    changes = []
+    if member.amendment is not None:
+        brief = member.brief
+        old = {"name": brief.masked_name, "id_number": brief.masked_id_number, "id_type": brief.id_type,
+               "gender": brief.gender, "birth_date": brief.birth_date}
+        for field in sorted(member.amendment.model_fields_set):
+            new = getattr(member.amendment, field)
+            changes.append(FieldChange(field=field, old=_text(old.get(field)), new=_text(new)))
+    evidence = [files.get(e, EvidenceFile(evidence_id=e, link=link_of(e))) for e in member.evidence_ids]
+    rejects = rejected_by_approving(case, member)
+    return RequestView(action=member.action, opinion=member.opinion, changes=changes, evidence=evidence,
+                       approval_rejects=rejects)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def next_steps(case: CaseState, member: Member, actor: Actor) -> list[str]:
+    if case.closed and member.stage is not Stage.SETTLED:
+        return []
     own = actor.organisation_code == member.brief.school_code
+    steps = []
+    if own and actor.role == Role.SCHOOL_REGISTRAR:
+        if member.stage is Stage.AWAITING_LEADER or (
+                member.stage is Stage.AWAITING_REVIEW and member.action is not Action.DELETE):
+            steps.append("withdraw")
+        if reinitiation_refusal(case, member) is None:
+            steps.append("reinitiate")
+    if own and actor.role == Role.SCHOOL_LEADER and member.stage is Stage.AWAITING_LEADER:
+        steps += ["confirm_deletion", "decline_deletion"]
+    if (actor.role == Role.BUREAU_REGISTRAR and actor.organisation_code == member.brief.district_code
+            and member.stage is Stage.AWAITING_REVIEW):
+        steps.append("review")
+    return steps
+
+
+def member_view(case: CaseState, member: Member, actor: Actor,
+                files: EvidenceIndex | None = None) -> MemberView:
+    full = sees_in_full(actor, member)
+    party = takes_part(actor, case, member)
+    brief = (member.brief.model_copy(update={"name_key": None}) if party
+             else member.brief.model_copy(update={"gender": None, "birth_date": None, "name_key": None}))
+    registrar = actor.role == Role.SCHOOL_REGISTRAR and actor.organisation_code == member.brief.school_code
     return MemberView(
-        brief=member.brief if full else None,
+        brief=brief if full else None,
         registry_number=member.rn if full else None,
         school_code=member.brief.school_code,
         province_code=member.brief.province_code,
@@ -62,23 +172,27 @@ def member_view(case: CaseState, member: Member, actor: Actor) -> MemberView:
         action=member.action,
         outcome=member.outcome,
         rejected_reason=member.rejected_reason if full else None,
-        allowed_actions=allowed_actions(case.rules, case.problem_type, member.brief, case.others(member.rn))
-        if own and not case.closed
-        else [],
+        allowed_actions=[a for a in Action if refusal(case, member, a) is None] if registrar else [],
+        next_steps=next_steps(case, member, actor),
+        request=request_view(case, member, files or {}) if party else None,
     )
 
 
-def case_view(case: CaseState, actor: Actor) -> CaseView:
+def case_view(case: CaseState, actor: Actor, files: EvidenceIndex | None = None) -> CaseView:
     return CaseView(
         group_id=case.group_id,
         problem_type=case.problem_type,
         rule_set=case.rule_set,
         arbitration_status=case.arbitration,
         arbiter_code=case.arbiter_code,
+        sides=list(case.sides.values()),
         closed=case.closed,
         opened_at=case.opened_at,
         linked_group_id=case.linked_group_id,
         finished_provinces=case.finished_provinces,
         suggested_id_number=case.suggested_id_number,
-        members=[member_view(case, m, actor) for m in case.members.values()],
+        members=[member_view(case, m, actor, files) for m in case.members.values()],
     )
+
+
+__all__ = ["CaseView", "EvidenceFile", "EvidenceIndex", "MemberView", "arbiters_of", "case_view"]

@@ -10,8 +10,15 @@ from ..domain.case import Actor, AuditEntry
 from .changing import Cases
 from .deadlines import fire_deadlines
 from .evidence import record_evidence
-from .handling import confirm_deletion, decide_arbitration, review_request, submit_action
-from .opening import apply_membership, apply_problem, open_case
+from .handling import (
+    confirm_deletion,
+    decide_arbitration,
+    decline_deletion,
+    review_request,
+    submit_action,
+    withdraw_request,
+)
+from .opening import apply_amendment_result, apply_membership, apply_problem, open_case
 from .reading import Listing, list_arbitrations, list_cases, list_reviews, read_history, view_case
 from .reinitiating import reinitiate_member
 
@@ -28,10 +35,12 @@ __all__ = [
     "Cases",
     "Listing",
     "actor_of",
+    "apply_amendment_result",
     "apply_membership",
     "apply_problem",
     "confirm_deletion",
     "decide_arbitration",
+    "decline_deletion",
     "fire_deadlines",
     "list_arbitrations",
     "list_cases",
@@ -43,4 +52,5 @@ __all__ = [
     "review_request",
     "submit_action",
     "view_case",
+    "withdraw_request",
 ]

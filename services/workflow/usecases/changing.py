@@ -26,6 +26,7 @@ from services.common.outbox import Entry, entry
 
 from ..domain.case import Case
 from ..domain.errors import CaseNotFound, Refused
+from ..domain.rules import rule_set_for
 from ..ports import CaseStore, Clock, Publisher
 
 ATTEMPTS = 10
@@ -52,8 +53,15 @@ def utc_now() -> datetime:
 class Cases:
     """The ports a use case works with, and the versioned write they share."""
 
-    def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, clock: Clock = utc_now) -> None:
+    def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, clock: Clock = utc_now,
+                 by_province: dict[str, RuleSet] | None = None, name_search_key: bytes = b"") -> None:
         self.store, self.relay, self.rule_set, self.clock = store, relay, rule_set, clock
+        self.by_province = by_province or {}
+        self.name_search_key = name_search_key  # dedup's key of each brief's ``name_key`` (finding by name)
+
+    def rule_set_for(self, provinces: tuple[str, ...]) -> RuleSet:
+        """The rule set new groups of these provinces open under (``XUEJI_RULE_SETS``)."""
+        return rule_set_for(provinces, self.by_province, self.rule_set)
 
     async def load(self, group_id: UUID) -> Case:
         loaded = await self.store.load(group_id)

@@ -7,4 +7,4 @@ from .changing import Cases
 
 async def record_evidence(cases: Cases, event: EvidenceStored) -> None:
     """Remember the file for its member (idempotent: a redelivered event writes the same)."""
-    await cases.store.add_evidence(event.evidence_id, event.group_id, event.registry_number)
+    await cases.store.add_evidence(event)

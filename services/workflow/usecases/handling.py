@@ -1,4 +1,5 @@
-"""What the parties do to a case: schools act, leaders confirm, bureaus review, arbiters decide.
+"""What the parties do to a case: schools act, withdraw, leaders confirm or decline, bureaus review,
+arbiters decide.
 
 Each loads the case, lets its method decide, saves and publishes (``Cases.change``) and
 answers with the case as the caller sees it.
@@ -10,8 +11,9 @@ from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Action, ReviewDecision
 
 from ..domain.case import Actor
-from ..domain.views import CaseView, case_view
+from ..domain.views import CaseView
 from .changing import Cases
+from .reading import seen_by
 
 
 async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_number: str, action: Action, *,
@@ -19,16 +21,32 @@ async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_num
                         amendment: AmendedFields | None = None, confirmed: bool = False) -> CaseView:
     """School: attest, amend or request deletion, citing evidence already uploaded for the member."""
     known = await cases.store.evidence_of(group_id, registry_number)
+    unknown = set(evidence_ids) - known
+    elsewhere = frozenset(await cases.store.evidence_files(unknown)) if unknown else frozenset()
     case = await cases.change(group_id, lambda c, now: c.submit_action(
         actor, registry_number, action, now, evidence_ids=evidence_ids, known_evidence=known,
-        opinion=opinion, amendment=amendment, confirmed=confirmed))
-    return case_view(case, actor)
+        elsewhere=elsewhere, opinion=opinion, amendment=amendment, confirmed=confirmed))
+    return await seen_by(cases, case, actor)
+
+
+async def withdraw_request(cases: Cases, actor: Actor, group_id: UUID, registry_number: str) -> CaseView:
+    """School registrar: take back a request nobody has reviewed or confirmed yet."""
+    case = await cases.change(group_id, lambda c, now: c.withdraw(actor, registry_number, now))
+    return await seen_by(cases, case, actor)
 
 
 async def confirm_deletion(cases: Cases, actor: Actor, group_id: UUID, registry_number: str) -> CaseView:
     """School leader: confirm the deletion the registrar requested."""
     case = await cases.change(group_id, lambda c, now: c.confirm_deletion(actor, registry_number, now))
-    return case_view(case, actor)
+    return await seen_by(cases, case, actor)
+
+
+async def decline_deletion(cases: Cases, actor: Actor, group_id: UUID, registry_number: str,
+                           reason: str) -> CaseView:
+    """School leader: decline the deletion the registrar requested, with a reason."""
+    case = await cases.change(
+        group_id, lambda c, now: c.decline_deletion(actor, registry_number, reason, now))
+    return await seen_by(cases, case, actor)
 
 
 async def review_request(cases: Cases, actor: Actor, group_id: UUID, registry_number: str,
@@ -36,7 +54,7 @@ async def review_request(cases: Cases, actor: Actor, group_id: UUID, registry_nu
     """Bureau: approve the member's request, or reject it with a reason."""
     case = await cases.change(
         group_id, lambda c, now: c.review(actor, registry_number, decision, reason, now))
-    return case_view(case, actor)
+    return await seen_by(cases, case, actor)
 
 
 async def decide_arbitration(cases: Cases, actor: Actor, group_id: UUID, approved_registry_number: str,
@@ -44,4 +62,4 @@ async def decide_arbitration(cases: Cases, actor: Actor, group_id: UUID, approve
     """Arbiter: approve exactly one of the attestations under arbitration."""
     case = await cases.change(
         group_id, lambda c, now: c.decide_arbitration(actor, approved_registry_number, reason, now))
-    return case_view(case, actor)
+    return await seen_by(cases, case, actor)

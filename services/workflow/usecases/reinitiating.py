@@ -12,9 +12,10 @@ async def reinitiate_member(cases: Cases, actor: Actor, group_id: UUID, registry
     """The new group is written first (its id derives from the old group and the member, so a retry
     finds it), then the old group records the re-initiation; the answer is the new group."""
     loaded = await cases.load(group_id)
+    current = cases.rule_set_for((loaded.member(registry_number).brief.province_code,))
     # decided on the loaded copy first: a refusal writes nothing
-    new = loaded.reinitiate(actor, registry_number, confirmed, cases.rule_set, cases.clock())
+    new = loaded.reinitiate(actor, registry_number, confirmed, current, cases.clock())
     await cases.create(new)
     await cases.change(
-        group_id, lambda case, now: case.reinitiate(actor, registry_number, confirmed, cases.rule_set, now))
+        group_id, lambda case, now: case.reinitiate(actor, registry_number, confirmed, current, now))
     return case_view(new, actor)

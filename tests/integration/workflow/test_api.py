@@ -6,12 +6,14 @@ from uuid import uuid4
 import httpx
 import pytest
 from xueji_contracts.enums import ProblemType, Role, RuleSet
+from xueji_contracts.names import name_key
 from xueji_contracts.problems import MemberBrief, ProblemDetected
 
 from services.workflow.cases import Cases
 from services.workflow.domain.handling import open_case
+from services.workflow.settings import WorkflowSettings
 
-from ...unit.workflow.factories import EVIDENCE, NOW, brief
+from ...unit.workflow.factories import EVIDENCE, NOW, brief, evidence_stored
 from .conftest import Client, problem_of
 
 pytestmark = pytest.mark.integration
@@ -22,7 +24,7 @@ async def opened(cases: Cases, *members: MemberBrief, problem: ProblemType = Pro
     event = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=problem, members=members)
     assert await cases.create(open_case(event, RuleSet.R2017, NOW))
     for member in members:  # as the evidence service's events would have told it
-        await cases.store.add_evidence(EVIDENCE[0], event.group_id, member.registry_number)
+        await cases.store.add_evidence(evidence_stored(event.group_id, member))
     return str(event.group_id)
 
 
@@ -78,9 +80,10 @@ async def test_errors_are_problem_documents(cases: Cases, as_party: Client) -> N
     a, b = brief(1), brief(2)
     group = await opened(cases, a, b)
     school = as_party(Role.SCHOOL_REGISTRAR, a.school_code)
-    foreign_evidence = {**ATTEST, "evidence_ids": [str(uuid4())]}
-    unknown = await school.post(member_url(group, a, "actions"), json=foreign_evidence)
-    assert unknown.status_code == 422 and "not uploaded for this member" in problem_of(unknown)["detail"]
+    unheard_of = {**ATTEST, "evidence_ids": [str(uuid4())]}
+    unknown = await school.post(member_url(group, a, "actions"), json=unheard_of)
+    assert unknown.status_code == 409 and problem_of(unknown)["code"] == "evidence_not_known_yet"
+    assert unknown.headers["Retry-After"]  # its announcement may still be on its way
     bad = await school.post(member_url(group, a, "actions"), json={"action": "fly"})
     assert bad.status_code == 422 and problem_of(bad)["code"] == "invalid_input"
     missing = await school.get(f"/v1/cases/{uuid4()}")
@@ -111,10 +114,10 @@ async def test_two_bureaus_approving_at_the_same_moment_leave_one_consistent_gro
     )
     assert [r.status_code for r in answers] == [200, 200]
     case = (await as_party(Role.OPERATOR, "000000").get(f"/v1/cases/{group}")).json()
-    assert (case["arbitration_status"], case["arbiter_code"]) == ("pending", "110100")
+    assert (case["arbitration_status"], case["arbiter_code"]) == ("pending", "110000")
     double_click = await asyncio.gather(
         *(
-            as_party(Role.ARBITER, "110100").post(
+            as_party(Role.ARBITER, "110000").post(
                 f"/v1/cases/{group}/arbitration",
                 json={"approved_registry_number": a.registry_number, "reason": "registered first"},
             )
@@ -135,3 +138,34 @@ async def test_members_in_other_provinces_show_only_province_and_school(
     assert other["school_code"] == b.school_code
     own = next(m for m in view["members"] if m["province_code"] == "110000")
     assert set(own["allowed_actions"]) == {"attest", "amend", "delete"}
+
+
+async def test_a_school_finds_its_record_by_registry_number_or_by_name(
+    cases: Cases, as_party: Client, workflow_settings: WorkflowSettings
+) -> None:
+    key = workflow_settings.NAME_SEARCH_KEY.get_secret_value().encode()
+    maimaiti, zhang_san = name_key(key, "买买提·艾力"), name_key(key, "张三")
+    a = brief(1).model_copy(update={"name_key": maimaiti})
+    b = brief(2).model_copy(update={"name_key": zhang_san})
+    group = await opened(cases, a, b)
+    await opened(cases, brief(3, "110108"), brief(4, "110108"))
+    school = as_party(Role.SCHOOL_REGISTRAR, a.school_code)
+    lower_case = {"registry_number": a.registry_number.lower(), "status": "open"}
+    by_number = await school.get("/v1/cases", params=lower_case)
+    assert by_number.status_code == 200, by_number.text
+    assert [item["group_id"] for item in by_number.json()["items"]] == [group]
+    by_name = await school.get("/v1/cases", params={"name": " 买买提 ・艾力"})
+    assert [item["group_id"] for item in by_name.json()["items"]] == [group]
+    assert maimaiti not in by_name.text and zhang_san not in by_name.text  # never shown
+    # another school's member, in the shared case or elsewhere, is not found
+    assert (await school.get("/v1/cases", params={"name": "张三"})).json()["items"] == []
+    other = await as_party(Role.SCHOOL_REGISTRAR, "1101080003").get(
+        "/v1/cases", params={"registry_number": a.registry_number})
+    assert other.json()["items"] == []
+    bureau = as_party(Role.BUREAU_REGISTRAR, a.district_code)
+    found = await bureau.get("/v1/cases", params={"name": "张三", "registry_number": b.registry_number})
+    assert [item["group_id"] for item in found.json()["items"]] == [group]
+    invalid = await school.get("/v1/cases", params={"registry_number": "L123"})
+    assert invalid.status_code == 422 and problem_of(invalid)["code"] == "invalid_input"
+    too_long = await school.get("/v1/cases", params={"name": "张" * 65})
+    assert too_long.status_code == 422

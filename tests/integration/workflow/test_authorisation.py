@@ -15,7 +15,7 @@ from .conftest import Client
 
 pytestmark = pytest.mark.integration
 
-A, B = brief(1, "110105"), brief(2, "110108")  # one city: arbitration at 110100
+A, B = brief(1, "110105"), brief(2, "110108")  # two districts of 北京: arbitration at 110000
 PARTIES = {
     "own registrar": (Role.SCHOOL_REGISTRAR, A.school_code),
     "foreign registrar": (Role.SCHOOL_REGISTRAR, "4401030001"),
@@ -23,7 +23,7 @@ PARTIES = {
     "foreign leader": (Role.SCHOOL_LEADER, "4401030001"),
     "own bureau": (Role.BUREAU_REGISTRAR, A.district_code),
     "foreign bureau": (Role.BUREAU_REGISTRAR, "440103"),
-    "own arbiter": (Role.ARBITER, "110100"),
+    "own arbiter": (Role.ARBITER, "110000"),
     "foreign arbiter": (Role.ARBITER, "440100"),
     "operator": (Role.OPERATOR, "000000"),
     "province subscriber": (Role.PROVINCE_SUBSCRIBER, "110000"),

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from xueji_contracts.enums import Action, IdType, ProblemType, RecordStatus, ReviewDecision, Role, RuleSet
+from xueji_contracts.evidence import EvidenceStored
 from xueji_contracts.problems import MemberBrief, ProblemDetected
 
 from services.workflow.domain.case import Actor, Case
@@ -70,3 +71,11 @@ def attest(case: Case, member: MemberBrief, *, approve: bool = False, opinion: s
                   known_evidence=frozenset(EVIDENCE), opinion=opinion)
     if approve:
         review(case, bureau(member), member.registry_number, ReviewDecision.APPROVED, None, NOW)
+
+
+def evidence_stored(group_id: UUID, member: MemberBrief, evidence_id: UUID = EVIDENCE[0]) -> EvidenceStored:
+    """What the evidence service announces for a file uploaded for ``member``."""
+    return EvidenceStored(producer="evidence", evidence_id=evidence_id, group_id=group_id,
+                          registry_number=member.registry_number, province_code=member.province_code,
+                          uploaded_by=member.school_code, file_type="jpg", size_bytes=1000, sha256="0" * 64,
+                          file_name="户口簿.jpg")

@@ -5,13 +5,17 @@ from datetime import datetime
 from uuid import UUID
 
 from xueji_contracts.enums import RuleSet
+from xueji_contracts.evidence import EvidenceStored
 
 from services.common.outbox import Entry, Written
 from services.workflow.cases import Cases
 from services.workflow.domain.case import AuditEntry, Case
+from services.workflow.domain.views import EvidenceFile, link_of
 from services.workflow.ports import Query
 
 from .factories import NOW
+
+NAME_SEARCH_KEY = b"test-name-search-key"
 
 
 class FakeCaseStore:
@@ -21,6 +25,7 @@ class FakeCaseStore:
         self.docs: dict[UUID, tuple[dict[str, object], int]] = {}
         self.histories: dict[UUID, list[AuditEntry]] = {}
         self.evidence: set[tuple[UUID, str, UUID]] = set()
+        self.files: dict[UUID, EvidenceFile] = {}
         self.due_groups: list[UUID] = []
         self.queries: list[tuple[Query | None, Query, int, int]] = []
         self.lose_next_writes = 0  # how many writes another writer wins first
@@ -44,7 +49,7 @@ class FakeCaseStore:
         self, scope: Query | None, filters: Query, offset: int, limit: int
     ) -> tuple[bool, list[Case]]:
         self.queries.append((scope, filters, offset, limit))
-        found = [await self.stored(g) for g in self.docs]
+        found = [case for case in [await self.stored(g) for g in self.docs] if searched(case, filters)]
         return len(found) > offset + limit, found[offset : offset + limit]
 
     async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
@@ -53,8 +58,14 @@ class FakeCaseStore:
     async def history(self, group_id: UUID) -> list[AuditEntry]:
         return list(self.histories.get(group_id, []))
 
-    async def add_evidence(self, evidence_id: UUID, group_id: UUID, registry_number: str) -> None:
-        self.evidence.add((group_id, registry_number, evidence_id))
+    async def add_evidence(self, event: EvidenceStored) -> None:
+        self.evidence.add((event.group_id, event.registry_number, event.evidence_id))
+        self.files[event.evidence_id] = EvidenceFile(
+            evidence_id=event.evidence_id, file_name=event.file_name, file_type=event.file_type,
+            size_bytes=event.size_bytes, uploaded_at=event.occurred_at, link=link_of(event.evidence_id))
+
+    async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
+        return {e: f for e, f in self.files.items() if e in evidence_ids}
 
     async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
         return frozenset(e for g, rn, e in self.evidence if (g, rn) == (group_id, registry_number))
@@ -63,6 +74,14 @@ class FakeCaseStore:
         loaded = await self.load(group_id)
         assert loaded is not None
         return loaded[0]
+
+
+def searched(case: Case, filters: Query) -> bool:
+    """The store's ``registry_numbers`` and ``name_keys`` filters: some member has that value."""
+    members = case.members.values()
+    held: dict[str, set[str | None]] = {"registry_numbers": {m.rn for m in members},
+                                        "name_keys": {m.brief.name_key for m in members}}
+    return all(filters[field] in values for field, values in held.items() if field in filters)
 
 
 class RecordingPublisher:
@@ -82,4 +101,5 @@ class RecordingPublisher:
 def fake_cases(now: datetime = NOW) -> tuple[Cases, FakeCaseStore, RecordingPublisher]:
     """The use cases' unit over an in-memory store, a recording publisher and a fixed clock."""
     store, publisher = FakeCaseStore(), RecordingPublisher()
-    return Cases(store, publisher, RuleSet.R2017, clock=lambda: now), store, publisher
+    cases = Cases(store, publisher, RuleSet.R2017, clock=lambda: now, name_search_key=NAME_SEARCH_KEY)
+    return cases, store, publisher

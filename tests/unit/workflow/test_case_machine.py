@@ -7,9 +7,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from xueji_contracts import cases as ev
 from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord
-from xueji_contracts.enums import Action, ProblemType, ReviewDecision, RuleSet, SettlementOutcome
+from xueji_contracts.enums import (
+    Action,
+    ProblemType,
+    RecordStatus,
+    ReviewDecision,
+    RuleSet,
+    SettlementOutcome,
+)
 from xueji_contracts.envelope import Envelope
-from xueji_contracts.problems import MemberBrief, MembershipChanged
+from xueji_contracts.problems import AmendmentApplied, MemberBrief, MembershipChanged, ProblemCleared
 
 from services.workflow.domain.case import Case, Stage
 from services.workflow.domain.errors import Invalid, OutsideJurisdiction, Refused
@@ -103,30 +110,77 @@ class CaseMachine(RuleBasedStateMachine):
         b = self._pick(i)
         self._do(lambda c: reinitiate(c, registrar(b), b.registry_number, True, RuleSet.R2017, NOW))
 
-    @rule()
-    def dedup_catches_up(self) -> None:
-        """Dedup applies the amendments and deletions sent so far."""
+    def _remaining(self) -> tuple[MemberBrief, ...]:
         away = {e.registry_number for e in self.events if isinstance(e, ApplyAmendment | DeleteRecord)}
+        return tuple(b for b in self.briefs if b.registry_number not in away)
+
+    @rule(cleared=st.booleans())
+    def dedup_catches_up(self, cleared: bool) -> None:
+        """Dedup applies the amendments and deletions sent so far (and may find no conflict left)."""
         self.sequence += 1
-        remaining = tuple(b for b in self.briefs if b.registry_number not in away)
-        event = MembershipChanged(
-            producer="dedup",
-            group_id=self.case.group_id,
-            problem_type=self.case.problem_type,
-            members=remaining or self.briefs[:1],
-            sequence=self.sequence,
-        )
+        remaining = self._remaining()
+        duplicate = self.case.problem_type in (ProblemType.DUPLICATE_ID, ProblemType.DUPLICATE_NGB)
+        cleared = cleared and not (duplicate and len(remaining) > 1)  # dedup clears what it no longer sees
+        fields = {"producer": "dedup", "group_id": self.case.group_id, "problem_type": self.case.problem_type,
+                  "sequence": self.sequence}
+        event: MembershipChanged | ProblemCleared = (
+            ProblemCleared(**fields, reason="no_duplicate_left", members=remaining)
+            if cleared or not remaining else MembershipChanged(**fields, members=remaining))
         self._do(lambda c: apply_membership(c, event, NOW))
 
+    @rule(i=member_index)
+    def details_change(self, i: int) -> None:
+        """Dedup changes only a member's details (its masked name; formal once approved)."""
+        b = self._pick(i)
+        self.briefs = [x.model_copy(update={"masked_name": "李*"}) if x == b else x for x in self.briefs]
+        self.dedup_catches_up(cleared=False)
+
+    @rule(district=st.sampled_from(DISTRICTS))
+    def late_join(self, district: str) -> None:
+        """A record registered later joins the group (also a closed one, §6)."""
+        duplicate = self.case.problem_type in (ProblemType.DUPLICATE_ID, ProblemType.DUPLICATE_NGB)
+        if len(self.briefs) < 6 and duplicate:
+            self.briefs.append(brief(len(self.briefs) + 10, district))
+            self.dedup_catches_up(cleared=False)
+
+    @rule(i=member_index, kept=st.booleans(), problem=st.sampled_from([None, *ProblemType]))
+    def amendment_applied(self, i: int, kept: bool, problem: ProblemType | None) -> None:
+        """Dedup reports what became of an amendment it applied (redelivered ones too)."""
+        b = self._pick(i)
+        event = AmendmentApplied(producer="dedup", group_id=self.case.group_id,
+                                 registry_number=b.registry_number, member=b, identity_key_kept=kept,
+                                 id_problem=problem)
+        self._do(lambda c: c.apply_amendment_result(event, NOW))
+
     @invariant()
-    def never_two_approved_attestations_of_one_number(self) -> None:
+    def never_two_approved_attestations_of_one_number_on_one_side(self) -> None:
         if self.case.problem_type is ProblemType.DUPLICATE_ID:
-            attested = [m for m in self.case.members.values() if m.outcome is SettlementOutcome.ATTESTED]
-            assert len(attested) <= 1
+            attested = [m.brief.province_code for m in self.case.members.values()
+                        if m.outcome is SettlementOutcome.ATTESTED and not m.gone]
+            assert len(attested) == len(set(attested))
             approved = [
                 m.brief.district_code for m in self.case.members.values() if m.stage is Stage.APPROVED
             ]
             assert len(approved) == len(set(approved))
+
+    @invariant()
+    def a_closed_group_leaves_nobody_waiting(self) -> None:
+        if self.case.closed:
+            assert all(m.stage is Stage.SETTLED for m in self.case.members.values())
+
+    @invariant()
+    def an_approved_request_makes_the_record_formal_in_the_case(self) -> None:
+        approved = {e.registry_number for e in self.events if isinstance(e, ev.Reviewed)
+                    and e.decision is ReviewDecision.APPROVED and e.action is not Action.DELETE}
+        for rn in approved:
+            assert self.case.members[rn].brief.status is RecordStatus.FORMAL
+
+    @invariant()
+    def an_approved_attestation_never_becomes_left_the_group(self) -> None:
+        attested = {e.registry_number for e in self.events
+                    if isinstance(e, ev.MemberSettled) and e.outcome is SettlementOutcome.ATTESTED}
+        for rn in attested:
+            assert self.case.members[rn].outcome is SettlementOutcome.ATTESTED
 
     @invariant()
     def a_closed_group_has_no_conflict(self) -> None:

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from xueji_contracts.enums import Action, ReviewDecision
 
-from services.workflow.domain.deadlines import DeadlinePolicy, next_fire_at, superior_of
+from services.workflow.domain.deadlines import DeadlinePolicy, next_fire_at
+from services.workflow.domain.divisions import superior_of
 from services.workflow.domain.handling import review, submit_action
 
 from .factories import EVIDENCE, NOW, brief, bureau, case_of, kinds, registrar
@@ -20,8 +21,9 @@ DAY = timedelta(days=1)
     ("party", "superior"),
     [
         ("1101050001", "110105"),
-        ("110105", "110100"),
-        ("110100", "110000"),
+        ("110105", "110000"),  # a district of 北京 sits under the municipality
+        ("440103", "440100"),
+        ("440100", "440000"),
         ("110000", "000000"),
         ("000000", "000000"),
     ],

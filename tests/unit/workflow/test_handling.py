@@ -74,17 +74,17 @@ def test_same_district_approving_one_attestation_auto_rejects_the_other_then_del
 
 
 def test_two_districts_of_one_city_approve_then_the_city_arbitrates_and_the_loser_amends() -> None:
-    a, b = brief(1, "110105"), brief(2, "110108")
+    a, b = brief(1, "440103"), brief(2, "440104")
     case = case_of(a, b)
     attest(case, a)
     attest(case, b)
     review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
     assert case.arbitration.value == "undecided"
     review(case, bureau(b), b.registry_number, APPROVE, None, NOW)
-    assert (case.arbitration, case.arbiter_code) == (ArbitrationStatus.PENDING, "110100")
+    assert (case.arbitration, case.arbiter_code) == (ArbitrationStatus.PENDING, "440100")
     with pytest.raises(OutsideJurisdiction):
-        decide_arbitration(case, arbiter("110000"), a.registry_number, "older record", NOW)
-    decide_arbitration(case, arbiter("110100"), a.registry_number, "older record", NOW)
+        decide_arbitration(case, arbiter("440000"), a.registry_number, "older record", NOW)
+    decide_arbitration(case, arbiter("440100"), a.registry_number, "older record", NOW)
     assert case.arbitration.value == "decided"
     with pytest.raises(Refused):
         attest(case, b)
@@ -99,7 +99,8 @@ def test_two_districts_of_one_city_approve_then_the_city_arbitrates_and_the_lose
 
 @pytest.mark.parametrize(
     ("first", "second", "arbiter_code"),
-    [("110105", "120101", "000000"), ("440103", "440305", "440000"), ("320102", "320104", "320100")],
+    [("110105", "110108", "110000"), ("440103", "440305", "440000"), ("320102", "320104", "320100"),
+     ("429004", "420102", "420000"), ("441900", "440103", "440000")],
 )
 def test_arbitration_goes_to_the_lowest_common_superior(first: str, second: str, arbiter_code: str) -> None:
     a, b = brief(1, first), brief(2, second)
@@ -265,7 +266,7 @@ def test_duplicate_ngb_attestations_are_all_approved_and_sent_as_attested_distin
 
 
 def test_reinitiate_is_refused_while_undecided_then_opens_a_one_member_group() -> None:
-    a, b = brief(1, "110105"), brief(2, "130102")
+    a, b = brief(1, "130102"), brief(2, "130104")
     case = case_of(a, b)
     attest(case, a)
     review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
@@ -278,7 +279,7 @@ def test_reinitiate_is_refused_while_undecided_then_opens_a_one_member_group() -
     new = reinitiate(case, registrar(a), a.registry_number, True, RuleSet.R2017, NOW)
     assert list(new.members) == [a.registry_number]
     assert new.linked_group_id == case.group_id
-    assert new.province_codes == ("110000",)
+    assert new.province_codes == ("130000",)
     with pytest.raises(Refused):
         reinitiate(case, registrar(a), a.registry_number, True, RuleSet.R2017, NOW)
 
@@ -290,7 +291,9 @@ def test_a_cross_province_side_finishes_on_its_own() -> None:
     confirm_deletion(case, leader(b), b.registry_number, NOW)
     attest(case, a)
     review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
-    assert case.arbitration is ArbitrationStatus.UNDECIDED  # Guangdong's member can still attest
+    # no arbitration across provinces: Beijing's side is finished though Guangdong's is still open
+    assert case.arbitration is ArbitrationStatus.NOT_NEEDED
+    assert case.finished_provinces == ["110000"] and not case.closed
     submit_action(case, registrar(c), c.registry_number, Action.DELETE, NOW, confirmed=True)
     confirm_deletion(case, leader(c), c.registry_number, NOW)
     assert set(case.finished_provinces) == {"110000", "440000"}

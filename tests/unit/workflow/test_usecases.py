@@ -4,7 +4,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from xueji_contracts.enums import Action, ProblemType, RecordStatus, ReviewDecision
+from xueji_contracts.enums import Action, ProblemType, RecordStatus, ReviewDecision, RuleSet
 from xueji_contracts.evidence import EvidenceStored
 from xueji_contracts.problems import MemberBrief, MembershipChanged, ProblemDetected
 from xueji_contracts.topics import case_topic
@@ -12,7 +12,13 @@ from xueji_contracts.topics import case_topic
 from services.workflow import usecases
 from services.workflow.domain.case import Stage
 from services.workflow.domain.deadlines import DeadlinePolicy
-from services.workflow.domain.errors import CaseNotFound, Invalid, OutsideJurisdiction, Refused
+from services.workflow.domain.errors import (
+    CaseNotFound,
+    EvidenceNotKnownYet,
+    Invalid,
+    OutsideJurisdiction,
+    Refused,
+)
 from services.workflow.usecases import Cases
 
 from .factories import EVIDENCE, NOW, arbiter, brief, bureau, leader, registrar
@@ -68,7 +74,12 @@ async def test_an_action_may_cite_only_evidence_recorded_for_the_member() -> Non
     a, b = brief(1), brief(2)
     event = detected(a, b)
     await usecases.open_case(cases, event)
-    with pytest.raises(Invalid, match="was not uploaded"):
+    with pytest.raises(EvidenceNotKnownYet, match="not known yet") as not_yet:
+        await usecases.submit_action(cases, registrar(a), event.group_id, a.registry_number, Action.ATTEST,
+                                     evidence_ids=EVIDENCE, opinion="x")
+    assert not_yet.value.retry_after  # the announcement may still be on its way: worth a retry
+    await usecases.record_evidence(cases, evidence_for(event, b))
+    with pytest.raises(Invalid, match="uploaded for another member"):
         await usecases.submit_action(cases, registrar(a), event.group_id, a.registry_number, Action.ATTEST,
                                      evidence_ids=EVIDENCE, opinion="x")
     await attested(cases, event, a, approve=False)
@@ -109,7 +120,7 @@ async def test_decide_arbitration_settles_the_winner() -> None:
     await usecases.open_case(cases, event)
     await attested(cases, event, a)
     await attested(cases, event, b)
-    seen = await usecases.decide_arbitration(cases, arbiter("110100"), event.group_id, a.registry_number,
+    seen = await usecases.decide_arbitration(cases, arbiter("110000"), event.group_id, a.registry_number,
                                              "older record")
     assert seen.arbitration_status == "decided"
     assert "case.arbitration_decided" in publisher.event_types()
@@ -167,8 +178,10 @@ async def test_listings_are_limited_to_the_jurisdiction_and_to_the_right_roles()
         await usecases.list_reviews(cases, registrar(a))
     with pytest.raises(OutsideJurisdiction):
         await usecases.list_arbitrations(cases, bureau(a))
-    await usecases.list_arbitrations(cases, arbiter("110100"))
-    assert store.queries[-1][:2] == ({"arbiter_code": "110100"}, {})
+    await usecases.list_arbitrations(cases, arbiter("110000"))
+    assert store.queries[-1][:2] == ({"arbiters": "110000"}, {"arbiter_code": "110000"})
+    await usecases.list_arbitrations(cases, arbiter("110000"), status="decided")
+    assert store.queries[-1][:2] == ({"arbiters": "110000"}, {"decided_by": "110000"})
 
 
 async def test_view_case_masks_another_provinces_member_and_refuses_outsiders() -> None:
@@ -196,3 +209,27 @@ async def test_read_history_is_the_audit_trail_for_those_who_may_see_the_group()
     with pytest.raises(OutsideJurisdiction):
         await usecases.read_history(cases, arbiter("110100"), event.group_id)
 
+
+
+async def test_a_province_still_on_2014_opens_its_groups_under_2014_beside_one_on_2017() -> None:
+    cases, store, _ = fake_cases()
+    cases.by_province = {"440000": RuleSet.R2014}  # XUEJI_RULE_SETS='{"440000": "2014"}'
+    guangdong, beijing = detected(brief(1, "440103"), brief(2, "440104")), detected(brief(3), brief(4))
+    await usecases.open_case(cases, guangdong)
+    await usecases.open_case(cases, beijing)
+    assert (await store.stored(guangdong.group_id)).rule_set is RuleSet.R2014
+    assert (await store.stored(beijing.group_id)).rule_set is RuleSet.R2017
+
+
+async def test_the_reviewer_sees_the_request_with_the_files_the_evidence_service_announced() -> None:
+    cases, _, _ = fake_cases()
+    a, b = brief(1), brief(2)
+    event = detected(a, b)
+    await usecases.open_case(cases, event)
+    await attested(cases, event, a, approve=False)
+    seen = await usecases.view_case(cases, bureau(a), event.group_id)
+    [request] = [m.request for m in seen.members if m.registry_number == a.registry_number]
+    assert request is not None and request.opinion == "two children"
+    [file] = request.evidence
+    assert (file.evidence_id, file.file_type, file.size_bytes) == (EVIDENCE[0], "jpg", 1000)
+    assert file.link == f"/v1/evidence/{EVIDENCE[0]}/link"
