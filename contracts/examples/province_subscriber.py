@@ -2,7 +2,9 @@
 
     python province_subscriber.py --bootstrap kafka:9092 --province 440000
 
-Needs only ``xueji-contracts`` and a Kafka client (aiokafka here).
+Needs only ``xueji-contracts`` and a Kafka client (aiokafka here). Each event names every member
+by ``member_ref``; the registry number and brief come only with the province's own members, so a
+member of another province is followed by its reference, province and school.
 """
 
 import argparse
@@ -10,7 +12,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer
+from xueji_contracts.cases import GroupOpened, MemberEvent, MembersChanged
 from xueji_contracts.topics import CaseMessage, case_adapter, case_topic
+
+Members = dict[str, str]  # member_ref → how this province may name it
 
 
 async def case_events(bootstrap: str, province: str, group: str) -> AsyncIterator[CaseMessage]:
@@ -30,8 +35,19 @@ async def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--province", required=True)
     args = parser.parse_args()
+    members: Members = {}
     async for event in case_events(args.bootstrap, args.province, f"province-{args.province}"):
-        print(event.occurred_at.isoformat(), event.event_type, event.group_id)
+        learn(members, event)
+        about = members.get(event.member_ref, event.member_ref) if isinstance(event, MemberEvent) else ""
+        print(event.occurred_at.isoformat(), event.event_type, event.group_id, about)
+
+
+def learn(members: Members, event: CaseMessage) -> None:
+    """Follow members across events: own members by registry number, others by province and school."""
+    if isinstance(event, GroupOpened | MembersChanged):
+        for m in event.members:
+            members[m.member_ref] = (m.brief.registry_number if m.brief
+                                     else f"{m.province_code}/{m.school_code}/{m.member_ref}")
 
 
 if __name__ == "__main__":

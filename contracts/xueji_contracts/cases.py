@@ -1,14 +1,18 @@
 """Case events of the workflow, published to the topic of every province with a member.
 
 A group with members in two provinces publishes each event to both province topics
-(``xueji.cases.<province>.v1``). Members appear only as masked briefs.
+(``xueji.cases.<province>.v2``). Each copy names every member by ``member_ref`` (an opaque,
+stable keyed hash of its registry number) and carries the registry number and the masked brief
+only of the members of that topic's own province: another province's member appears as its
+province, school and reference (DOMAIN §8). Lists of members in events (joined, left, the
+arbitration's approved and rejected, ``because_of``) are member references.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from .enums import (
     Action,
@@ -31,6 +35,29 @@ class Actor(Contract):
     organisation_code: OrgCode
 
 
+MemberRef = Annotated[str, StringConstraints(pattern=r"^m[0-9a-f]{32}$"),
+                      Field(description="Opaque, stable reference of a member (xueji_contracts.refs).",
+                            examples=["m3f1c0d6a9b2e4f708a1b2c3d4e5f6a7b"])]
+
+
+class CaseMember(Contract):
+    """A member as one province's topic may carry it: the brief only for that province's own."""
+
+    member_ref: MemberRef
+    school_code: OrgCode
+    district_code: DivisionCode
+    province_code: DivisionCode
+    brief: MemberBrief | None = Field(default=None, description="For the topic's own province only.")
+
+
+class MemberEvent(Contract):
+    """Fields of an event about one member."""
+
+    member_ref: MemberRef
+    registry_number: RegistryNumber | None = Field(
+        default=None, description="For a member of the topic's own province only.")
+
+
 class CaseEvent(Envelope):
     """Fields every case event carries."""
 
@@ -46,7 +73,7 @@ class GroupOpened(CaseEvent):
 
     event_type: Literal["case.group_opened"] = "case.group_opened"
     rule_set: RuleSet
-    members: tuple[MemberBrief, ...]
+    members: tuple[CaseMember, ...]
     arbitration_status: ArbitrationStatus
     linked_group_id: UUID | None = Field(default=None, description="For a re-initiated group: the old one.")
 
@@ -55,16 +82,15 @@ class MembersChanged(CaseEvent):
     """Dedup moved members into or out of the group; ``members`` is the group after the change."""
 
     event_type: Literal["case.members_changed"] = "case.members_changed"
-    members: tuple[MemberBrief, ...]
-    joined: tuple[RegistryNumber, ...] = ()
-    left: tuple[RegistryNumber, ...] = ()
+    members: tuple[CaseMember, ...]
+    joined: tuple[MemberRef, ...] = ()
+    left: tuple[MemberRef, ...] = ()
 
 
-class ActionSubmitted(CaseEvent):
+class ActionSubmitted(MemberEvent, CaseEvent):
     """A school submitted an attestation, amendment or deletion request for a member."""
 
     event_type: Literal["case.action_submitted"] = "case.action_submitted"
-    registry_number: RegistryNumber
     action: Action
     actor: Actor
     evidence_ids: tuple[UUID, ...] = ()
@@ -73,32 +99,29 @@ class ActionSubmitted(CaseEvent):
     needs_review: bool = True
 
 
-class DeletionConfirmed(CaseEvent):
+class DeletionConfirmed(MemberEvent, CaseEvent):
     """The school leader confirmed a deletion request."""
 
     event_type: Literal["case.deletion_confirmed"] = "case.deletion_confirmed"
-    registry_number: RegistryNumber
     actor: Actor
     needs_review: bool
 
 
-class Reviewed(CaseEvent):
+class Reviewed(MemberEvent, CaseEvent):
     """A district bureau reviewed (核办) a request."""
 
     event_type: Literal["case.reviewed"] = "case.reviewed"
-    registry_number: RegistryNumber
     action: Action
     decision: ReviewDecision
     reason: str | None = Field(default=None, description="Mandatory when rejected.")
     actor: Actor
 
 
-class AutoRejected(CaseEvent):
+class AutoRejected(MemberEvent, CaseEvent):
     """An attestation was rejected automatically (另外一个自动不通过)."""
 
     event_type: Literal["case.auto_rejected"] = "case.auto_rejected"
-    registry_number: RegistryNumber
-    because_of: RegistryNumber = Field(description="The member whose approval caused it.")
+    because_of: MemberRef = Field(description="The member whose approval caused it.")
     reason: str
 
 
@@ -118,29 +141,27 @@ class ArbitrationDecided(CaseEvent):
 
     event_type: Literal["case.arbitration_decided"] = "case.arbitration_decided"
     arbiter_code: DivisionCode
-    approved: RegistryNumber
-    rejected: tuple[RegistryNumber, ...]
+    approved: MemberRef
+    rejected: tuple[MemberRef, ...]
     reason: str
     actor: Actor
     side_code: DivisionCode | None = Field(default=None,
                                            description="Whose arbitration (see ArbitrationStateChanged).")
 
 
-class MemberSettled(CaseEvent):
+class MemberSettled(MemberEvent, CaseEvent):
     """A member needs nothing more."""
 
     event_type: Literal["case.member_settled"] = "case.member_settled"
-    registry_number: RegistryNumber
     outcome: SettlementOutcome
 
 
-class RequestEnded(CaseEvent):
+class RequestEnded(MemberEvent, CaseEvent):
     """A member's request ended without a decision, and the member is to handle again (or settled):
     withdrawn by its registrar, declined by its school leader, cancelled because the group closed,
     or an applied amendment that left the problem in place."""
 
     event_type: Literal["case.request_ended"] = "case.request_ended"
-    registry_number: RegistryNumber
     action: Action | None = None
     ended: Literal["withdrawn", "declined", "cancelled", "problem_remains"]
     was_awaiting: Literal["leader", "review", "dedup"] | None = Field(
@@ -153,7 +174,7 @@ class GroupReopened(CaseEvent):
     """A record joined a closed group: its case reopens for the newcomers only (DOMAIN §6)."""
 
     event_type: Literal["case.group_reopened"] = "case.group_reopened"
-    joined: tuple[RegistryNumber, ...]
+    joined: tuple[MemberRef, ...]
 
 
 class SideFinished(CaseEvent):
@@ -169,11 +190,10 @@ class GroupClosed(CaseEvent):
     event_type: Literal["case.group_closed"] = "case.group_closed"
 
 
-class Reinitiated(CaseEvent):
+class Reinitiated(MemberEvent, CaseEvent):
     """A school re-opened handling of an attest-approved member (佐证后发起重新处理)."""
 
     event_type: Literal["case.reinitiated"] = "case.reinitiated"
-    registry_number: RegistryNumber
     new_group_id: UUID
     actor: Actor
 

@@ -67,7 +67,7 @@ def asyncapi_document() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     case_topic = case_topics()[0]
     entries = [(t.name.replace(".", "-"), t.name, t) for t in FIXED_TOPICS]
-    entries.append(("xueji-cases-province-v1", CASES_TEMPLATE, case_topic))
+    entries.append(("xueji-cases-province-" + CASES_TEMPLATE.rsplit(".", 1)[1], CASES_TEMPLATE, case_topic))
     for channel_id, address, topic in entries:
         channel: dict[str, Any] = {
             "address": address,
@@ -159,12 +159,31 @@ def release(name: str) -> Path:
     return path
 
 
-def incompatibilities() -> list[str]:
+def _major(version_text: str) -> int:
+    return int(version_text.split(".")[0])
+
+
+def moved_to(major: int) -> set[str]:
+    """Messages that travel only on topics of the given major version (``….v<major>``)."""
+    topics_of: dict[str, set[str]] = {}
+    for topic in (*FIXED_TOPICS, *case_topics()):
+        for model in topic.messages:
+            topics_of.setdefault(model.model_fields["event_type"].default, set()).add(topic.name)
+    return {m for m, names in topics_of.items() if all(n.endswith(f".v{major}") for n in names)}
+
+
+def incompatibilities(current: str | None = None) -> list[str]:
+    """Breaking changes against the last release. Within a major version none is allowed; a new
+    major version may break a message only if it also moved it to topics of that version, so a
+    consumer of the old topics never meets a message it cannot read."""
     latest = latest_release()
     if latest is None:
         return []
     name, old = latest
-    return [f"against release {name}: {p}" for p in breaking_changes(old, message_schemas())]
+    new, major = message_schemas(), _major(current or contract_version())
+    moved = moved_to(major) if major > _major(name) else set()
+    return [f"against release {name}: {p}" for message, schema in old.items() if message not in moved
+            for p in breaking_changes({message: schema}, new)]
 
 
 def main(argv: list[str]) -> int:

@@ -55,7 +55,7 @@ DEDUP_COMMANDS = "xueji.dedup.commands.v1"
 EVIDENCE = "xueji.evidence.v1"
 NOTIFICATIONS = "xueji.notifications.v1"
 DEAD_LETTERS = "xueji.deadletters.v1"
-CASES_TEMPLATE = "xueji.cases.{province}.v1"
+CASES_TEMPLATE = "xueji.cases.{province}.v2"
 
 
 def case_topic(province_code: str) -> str:
@@ -82,7 +82,7 @@ FIXED_TOPICS: tuple[Topic, ...] = (
           NOTIFICATION_MESSAGES, "Delivery outcomes of notifications."),
     Topic(DEAD_LETTERS, "source topic", 3, ("every service",), ("operators", "xueji dlq replay"),
           (), "Messages that failed validation or handling; raw body, origin and reason in headers.",
-          retention_days=90),
+          retention_days=14),
 )
 
 CASE_TOPIC_PARTITIONS = 3

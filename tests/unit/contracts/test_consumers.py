@@ -27,6 +27,6 @@ def test_case_topics_are_consumed_by_evidence_and_notify_and_the_provinces() -> 
 
 def test_the_asyncapi_document_lists_the_real_consumers() -> None:
     operations = spec.asyncapi_document()["operations"]
-    assert operations["receive-xueji-cases-province-v1"]["summary"] == (
+    assert operations["receive-xueji-cases-province-v2"]["summary"] == (
         "Consumed by evidence, notify, the province's subscriber.")
     assert operations[f"receive-{REGISTRATIONS.replace('.', '-')}"]["summary"] == "Consumed by dedup."

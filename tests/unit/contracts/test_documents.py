@@ -49,8 +49,8 @@ def test_the_asyncapi_document_describes_every_message_and_the_province_channel(
     document = spec.asyncapi_document()
     assert document["asyncapi"] == "3.0.0"
     assert set(document["components"]["messages"]) == {m.__name__ for m in topics.all_messages()}
-    province = document["channels"]["xueji-cases-province-v1"]
-    assert province["address"] == "xueji.cases.{province}.v1"
+    province = document["channels"]["xueji-cases-province-v2"]
+    assert province["address"] == "xueji.cases.{province}.v2"
     assert len(province["parameters"]["province"]["enum"]) == 32
     for operation in document["operations"].values():
         channel = operation["channel"]["$ref"].split("/")[-1]
