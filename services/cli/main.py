@@ -55,11 +55,14 @@ def stack_status() -> None:
 def topics(
     replication_factor: Annotated[int, typer.Option(min=1, help="Replicas per partition.")] = 1,
     case_partitions: Annotated[str, typer.Option(
-        help='JSON object of province topic → partitions, e.g. {"xueji.cases.440000.v1": 12}')] = "{}",
+        help='JSON object of province topic → partitions, e.g. {"xueji.cases.440000.v2": 12}')] = "{}",
+    dead_letter_retention_days: Annotated[int, typer.Option(
+        min=1, max=90, help="Retention of xueji.deadletters.v1 (full bodies, registrations included).")] = 14,
 ) -> None:
     """Create every topic of the contract catalogue that does not exist yet."""
     overrides = json.loads(case_partitions)
-    asyncio.run(create_topics(ServiceSettings(), replication_factor, overrides, report=typer.echo))
+    asyncio.run(create_topics(ServiceSettings(), replication_factor, overrides, report=typer.echo,
+                              dead_letter_retention_days=dead_letter_retention_days))
 
 
 @app.command("token")

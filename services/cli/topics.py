@@ -1,9 +1,10 @@
 """Create the topics of the contract catalogue (idempotent: existing topics are kept)."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from xueji_contracts.topics import Topic, catalogue
+from xueji_contracts.topics import DEAD_LETTERS, Topic, catalogue
 
 from services.common.kafka import kafka_security
 from services.common.settings import ServiceSettings
@@ -13,10 +14,17 @@ DAY_MS = 24 * 3600 * 1000
 
 async def create_topics(settings: ServiceSettings, replication_factor: int,
                         case_partitions: dict[str, int] | None = None,
-                        report: Callable[[str], None] = print) -> list[str]:
-    """Create missing topics; ``case_partitions`` overrides a province topic's partitions."""
+                        report: Callable[[str], None] = print,
+                        dead_letter_retention_days: int | None = None) -> list[str]:
+    """Create missing topics; ``case_partitions`` overrides a province topic's partitions and
+    ``dead_letter_retention_days`` the dead-letter topic's retention (it holds full bodies,
+    registrations included: keep it short)."""
     overrides = case_partitions or {}
-    wanted: list[Topic] = list(catalogue())
+    wanted: list[Topic] = [
+        replace(t, retention_days=dead_letter_retention_days)
+        if t.name == DEAD_LETTERS and dead_letter_retention_days else t
+        for t in catalogue()
+    ]
     security = kafka_security(settings)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP, client_id="xueji-cli",
                                 **(security.get_requirements() if security else {}))  # type: ignore[attr-defined]

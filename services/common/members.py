@@ -1,7 +1,9 @@
 """Where each member of a group sits: the one way a service learns it from the case events.
 
 Evidence (who may upload and read) and notify (whose inboxes) both follow a group's
-members from ``case.group_opened`` and ``case.members_changed``; this reads them once.
+members from ``case.group_opened`` and ``case.members_changed``; this reads them once. Members
+are known by ``member_ref``: a service that is given a registry number (an upload, an API path)
+looks its member up by ``settings.member_ref(registry_number)``.
 """
 
 from typing import NamedTuple
@@ -17,8 +19,8 @@ class Placement(NamedTuple):
 
 
 def placements(event: CaseMessage) -> dict[str, Placement] | None:
-    """The group's members after ``event`` by registry number, or None when it does not say."""
+    """The group's members after ``event`` by ``member_ref`` (every province's copy names every
+    member so), or None when the event does not say."""
     if not isinstance(event, GroupOpened | MembersChanged):
         return None
-    return {m.registry_number: Placement(m.school_code, m.district_code, m.province_code)
-            for m in event.members}
+    return {m.member_ref: Placement(m.school_code, m.district_code, m.province_code) for m in event.members}

@@ -10,12 +10,14 @@ from typing import Literal, Self
 
 from pydantic import Field, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from xueji_contracts.refs import member_ref
 
 Environment = Literal["local", "test", "staging", "production"]
 DEVELOPMENT_ENVIRONMENTS = ("local", "test")
 # the key dedup and the workflow share for finding a record by name (``XUEJI_NAME_SEARCH_KEY``):
 # one development default for both, so a local stack finds names without configuring it
 DEVELOPMENT_NAME_SEARCH_KEY = "local-development-name-search-key-not-for-production"
+DEVELOPMENT_MEMBER_REF_KEY = "local-development-member-ref-key-not-for-production"
 
 
 def require_random_bytes(name: str, secret: SecretStr, development: bool) -> None:
@@ -61,6 +63,13 @@ class ServiceSettings(BaseSettings):
     JWT_AUDIENCE: str = "xueji"  # this service's "aud" at the identity provider
     JWT_MAX_LIFETIME_SECONDS: int = Field(default=12 * 3600, ge=60, le=7 * 24 * 3600)
 
+    # The key of ``member_ref`` (xueji_contracts.refs), the same for every service: a member named
+    # where its registry number may not go (other provinces, object stores).
+    MEMBER_REF_KEY: SecretStr = SecretStr(DEVELOPMENT_MEMBER_REF_KEY)
+
+    def member_ref(self, registry_number: str) -> str:
+        return member_ref(self.MEMBER_REF_KEY.get_secret_value().encode(), registry_number)
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def is_development(self) -> bool:
@@ -70,6 +79,7 @@ class ServiceSettings(BaseSettings):
     def _refuse_default_secrets(self) -> Self:
         if self.is_development:
             return self
+        require_random_bytes("MEMBER_REF_KEY", self.MEMBER_REF_KEY, development=False)
         defaults = [
             name
             for name, field in type(self).model_fields.items()

@@ -12,7 +12,8 @@ from services.workflow.settings import WorkflowSettings
 
 SEARCH_KEY = SecretStr("Vn3kR8pZ1tYq6Wm0Lc4Hs7Dx2Bf9Jg5Ea_UoTi-")
 PRODUCTION: dict[str, Any] = {"ENVIRONMENT": "production", "MONGO_URI": SecretStr("mongodb://db.prod:27017"),
-              "S3_SECRET_KEY": SecretStr("s3-secret"), "NAME_SEARCH_KEY": SEARCH_KEY}
+              "S3_SECRET_KEY": SecretStr("s3-secret"), "NAME_SEARCH_KEY": SEARCH_KEY,
+              "MEMBER_REF_KEY": SecretStr("Hw5Ny2Qe8Tk1Zb4Lr7Xc0Vm3Pd6Sg9Fj_KaUo-")}
 STRONG = SecretStr("qT8v2Lk9Zx4mWp7Rb1Ns6Hc3Jd5Fg0Ye_AoKu-")
 
 
@@ -59,3 +60,13 @@ def test_a_webhook_without_a_secret_is_refused_in_production() -> None:
         NotifySettings(**PRODUCTION, WEBHOOK_URLS=urls, WEBHOOK_SECRETS={"440000": SecretStr("")})
     signed = {"440000": SecretStr("s1"), "110000": SecretStr("s2")}
     assert urls == NotifySettings(**PRODUCTION, WEBHOOK_URLS=urls, WEBHOOK_SECRETS=signed).WEBHOOK_URLS
+
+
+@pytest.mark.parametrize("key", ["a", "x" * 64])
+def test_a_weak_member_ref_key_is_refused_in_production_by_every_service(key: str) -> None:
+    weak = {**PRODUCTION, "MEMBER_REF_KEY": SecretStr(key)}
+    for settings in (WorkflowSettings, EvidenceSettings, NotifySettings):
+        with pytest.raises(ValidationError, match="XUEJI_MEMBER_REF_KEY must be at least 32 random bytes"):
+            settings(**weak)
+    assert WorkflowSettings(ENVIRONMENT="local").member_ref("L11010520120101000001") == \
+        EvidenceSettings(ENVIRONMENT="test").member_ref("L11010520120101000001")  # one default for all

@@ -22,6 +22,7 @@ def test_development_defaults_are_fine_locally(monkeypatch: pytest.MonkeyPatch) 
 def test_a_default_secret_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XUEJI_ENVIRONMENT", "production")
     monkeypatch.setenv("XUEJI_MONGO_URI", "mongodb://db.prod:27017")
+    monkeypatch.setenv("XUEJI_MEMBER_REF_KEY", "Hw5Ny2Qe8Tk1Zb4Lr7Xc0Vm3Pd6Sg9Fj_KaUo-")
     with pytest.raises(ValidationError, match="XUEJI_PEPPER"):
         WithSecret()
     monkeypatch.setenv("XUEJI_PEPPER", "a-real-secret")

@@ -56,6 +56,8 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 - name: XUEJI_MONGO_URI
   valueFrom: {secretKeyRef: {name: {{ .Values.mongodb.existingSecret | quote }}, key: {{ .Values.mongodb.uriKey | quote }}}}
+- name: XUEJI_MEMBER_REF_KEY
+  valueFrom: {secretKeyRef: {name: {{ .Values.memberRefKeySecret.name | quote }}, key: {{ .Values.memberRefKeySecret.key | quote }}}}
 - name: XUEJI_MONGO_DATABASE
   value: {{ .Values.mongodb.database | quote }}
 - name: XUEJI_JWT_PUBLIC_KEY_FILES
