@@ -47,6 +47,7 @@ def record_to_doc(state: RecordState) -> Doc:
     doc["birth_date"] = state.birth_date.isoformat()
     doc["id_birth"] = state.id_birth.isoformat() if state.id_birth else None
     doc["id_static_reasons"] = list(state.id_static_reasons)
+    doc["applied_amendments"] = list(state.applied_amendments)
     return doc
 
 
@@ -59,6 +60,7 @@ def record_from_doc(doc: Doc) -> RecordState:
     values["population"] = PopulationOutcome(values["population"]) if values["population"] else None
     values["id_static_reasons"] = tuple(values["id_static_reasons"] or ())
     values["last_amendment_kept_key"] = bool(values["last_amendment_kept_key"])
+    values["applied_amendments"] = tuple(values["applied_amendments"] or ())
     return RecordState(registry_number=doc["_id"], **values)
 
 

@@ -4,6 +4,7 @@ import hmac
 from dataclasses import dataclass, replace
 from datetime import date
 
+from xueji_contracts import refs as masks
 from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Gender, IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief
@@ -20,16 +21,11 @@ def keyed_hash(pepper: bytes, material: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    text = normalise_name(name)
-    keep = decisions.MASK_NAME_KEEP
-    return text[:keep] + "*" * max(len(text) - keep, 1)
+    return masks.mask_name(name, decisions.MASK_NAME_KEEP)
 
 
 def mask_id_number(number: str) -> str:
-    start, end = decisions.MASK_ID_KEEP_START, decisions.MASK_ID_KEEP_END
-    if len(number) <= start + end:
-        return "*" * len(number)
-    return number[:start] + "*" * (len(number) - start - end) + number[-end:]
+    return masks.mask_id_number(number, decisions.MASK_ID_KEEP_START, decisions.MASK_ID_KEEP_END)
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class RecordState:
     population_request_id: str | None = None
     id_matches_registry: bool = False
     id_attested: str | None = None  # the identity a bureau approved as correct despite its ID problem
-    last_amendment: str | None = None  # the event id of the last amendment applied (a redelivery is known)
+    applied_amendments: tuple[str, ...] = ()  # event ids of the amendments applied last (redeliveries known)
     last_amendment_kept_key: bool = False  # whether that amendment left the identity key as it was
     name_search_key: str | None = None  # the brief's ``name_key``: found by name in the workflow
 

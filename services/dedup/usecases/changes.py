@@ -30,7 +30,10 @@ def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: 
         if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
             new = replace(new, population=old.population, population_request_id=old.population_request_id)
         # an attested identity stays accepted while it is the same; any change is checked again
-        return replace(new, id_attested=old.id_attested) if old else new
+        if old is None:
+            return new
+        return replace(new, id_attested=old.id_attested, applied_amendments=old.applied_amendments,
+                       last_amendment_kept_key=old.last_amendment_kept_key)
 
     raw = record.id_number if record.id_type is IdType.RESIDENT_ID and record.id_number else None
     return Change(record.registry_number, compute, population_request=(raw, record.name) if raw else None,
@@ -67,6 +70,9 @@ def mark_formal(command: MarkFormal) -> Change:
     return Change(command.registry_number, compute)
 
 
+REMEMBERED_AMENDMENTS = 16  # amendments of one record a redelivery may still bring back
+
+
 def apply_amendment(command: ApplyAmendment, pepper: bytes, today: date, search_key: bytes = b"") -> Change:
     """The record as amended, and the case that sent it told what became of it (``AmendmentApplied``).
 
@@ -75,11 +81,12 @@ def apply_amendment(command: ApplyAmendment, pepper: bytes, today: date, search_
     changes, applied = command.changes, str(command.event_id)
 
     def compute(old: RecordState | None) -> RecordState | None:
-        if old is None or not old.live or old.last_amendment == applied:
+        if old is None or not old.live or applied in old.applied_amendments:
             return old
         new = amended_state(old, changes, pepper, today, search_key)
         kept = new.identity_key(pepper) == old.identity_key(pepper)
-        return replace(new, last_amendment=applied, last_amendment_kept_key=kept)
+        remembered = (*old.applied_amendments, applied)[-REMEMBERED_AMENDMENTS:]
+        return replace(new, applied_amendments=remembered, last_amendment_kept_key=kept)
 
     def report(state: RecordState | None) -> AmendmentApplied:
         live = state is not None and state.live

@@ -187,3 +187,15 @@ async def test_a_record_another_writer_changed_first_is_read_again_and_recompute
                                           registry_number=a.registry_number))
     assert store.record(a.registry_number).status is RecordStatus.FORMAL
     assert store.records[a.registry_number][1] == 3  # the other writer's version, then this one
+
+
+async def test_an_earlier_amendment_delivered_again_after_a_later_one_is_not_applied_again() -> None:
+    dedup, store, _, a, _ = await duplicate_pair()
+    first, second = id_number(), id_number()
+    commands = [ApplyAmendment(producer="workflow", group_id=GROUP, registry_number=a.registry_number,
+                               changes=AmendedFields(id_number=n, name="张三")) for n in (first, second)]
+    for command in (*commands, commands[0]):  # the first comes again after the second
+        await apply_command(dedup, command)
+    after_second = store.record(a.registry_number)
+    assert after_second.masked_id_number is not None and after_second.masked_id_number.endswith(second[-2:])
+    assert len(after_second.applied_amendments) == 2
