@@ -94,7 +94,8 @@ async def run(count: int, concurrency: int) -> None:
     await mongo[database]["evidence_cases"].insert_one(
         {
             "_id": str(group),
-            "members": {RN: {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"}},
+            "members": {settings.member_ref(RN): {"school_code": SCHOOL, "district_code": "110105",
+                                                  "province_code": "110000"}},
         }
     )
     await mongo.close()

@@ -31,14 +31,15 @@ class ObjectStore(Protocol):
 
 
 class RecordStore(Protocol):
-    async def learn_members(self, group_id: UUID, members: dict[str, Doc]) -> None:
-        """Remember where members of the group sit (school, district, province codes)."""
+    async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
+        """Remember where members of the group sit (school, district, province codes), by
+        ``member_ref``; drop what was kept of them before under the registry numbers ``forget``."""
 
     async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
         """Remember the group's arbiter."""
 
     async def case(self, group_id: UUID) -> Doc | None:
-        """What is known of the group: ``members`` by registry number and ``arbiter_code``."""
+        """What is known of the group: ``members`` by member_ref and ``arbiter_code``."""
 
     async def add(self, record: Doc, entries: list[Entry]) -> bool:
         """Store a new record with its outbox entries; False when it exists already."""

@@ -71,6 +71,8 @@ class ObjectStore:
             await self._call(self.client.remove_object, bucket, key, version_id=version_id)
 
     async def link(self, bucket: str, key: str, seconds: int) -> str:
+        """A presigned GET of the object alone: no response headers (no download name that could
+        carry a student's name or number); the key's last part, ``<evidence id>.<type>``, names it."""
         url: str = await self._call(
             self.client.presigned_get_object, bucket, key, expires=timedelta(seconds=seconds)
         )

@@ -1,4 +1,6 @@
-"""Evidence records, the cases the service knows of (from case events), and the link audit."""
+"""Evidence records, the cases the service knows of (from case events), and the link audit.
+
+Members are kept by ``member_ref``, never by registry number (DOMAIN §8)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -20,12 +22,13 @@ class Records:
 
     async def ensure_indexes(self) -> None:
         await self.evidence.create_index("has_outbox", sparse=True)
-        await self.evidence.create_index([("group_id", 1), ("registry_number", 1)])
+        await self.evidence.create_index([("group_id", 1), ("member_ref", 1)])
 
-    async def learn_members(self, group_id: UUID, members: dict[str, Doc]) -> None:
-        await self.cases.update_one(
-            {"_id": str(group_id)}, {"$set": {f"members.{rn}": m for rn, m in members.items()}}, upsert=True
-        )
+    async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
+        update: Doc = {"$set": {f"members.{ref}": m for ref, m in members.items()}}
+        if forget:  # entries a group learnt before members were kept by member_ref
+            update["$unset"] = {f"members.{rn}": "" for rn in forget}
+        await self.cases.update_one({"_id": str(group_id)}, update, upsert=True)
 
     async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
         await self.cases.update_one(

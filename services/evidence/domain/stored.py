@@ -1,7 +1,9 @@
 """What a stored file is kept and announced as: its object's metadata, its record, its event.
 
 The workflow accepts as evidence only files announced by ``evidence.stored``; the record
-keeps where the bytes are so a link can be issued later.
+keeps where the bytes are so a link can be issued later. The object and the record name the
+member by its ``member_ref``; only the event (an internal topic the workflow reads) carries the
+registry number.
 """
 
 from datetime import datetime
@@ -16,34 +18,39 @@ PRODUCER = "xueji-evidence"
 
 
 def object_metadata(
-    group_id: UUID, registry_number: str, uploader: str, received: Received
+    evidence_id: UUID, group_id: UUID, member_ref: str, uploader: str, received: Received
 ) -> dict[str, str]:
-    """Kept with the object itself, so the bucket alone tells whose file it is (the name hex-encoded:
-    S3 metadata is ASCII)."""
+    """Kept with the object itself, so the bucket alone tells which record and member a file is of.
+
+    The member is named by its ``member_ref``, never by its registry number (a G number is an ID
+    number). The original file name is kept out too, as it may carry a student's name: the
+    evidence record keeps it for the reviewer's list of files.
+    """
     return {
+        "evidence-id": str(evidence_id),
         "group-id": str(group_id),
-        "registry-number": registry_number,
+        "member-ref": member_ref,
         "sha256": received.sha256,
         "uploaded-by": uploader,
-        "original-name": received.name.encode().hex(),
     }
 
 
 def evidence_record(
     evidence_id: UUID,
     group_id: UUID,
-    registry_number: str,
+    member_ref: str,
     where: tuple[str, str],
     uploader: str,
     received: Received,
     at: datetime,
 ) -> dict[str, Any]:
-    """The record of one stored file; ``where`` is its (bucket, key)."""
+    """The record of one stored file; ``where`` is its (bucket, key). The member is its
+    ``member_ref``: the record, like the object, holds no registry number."""
     bucket, key = where
     return {
         "_id": str(evidence_id),
         "group_id": str(group_id),
-        "registry_number": registry_number,
+        "member_ref": member_ref,
         "bucket": bucket,
         "key": key,
         "name": received.name,

@@ -1,6 +1,7 @@
 """The evidence subscriber with its real wiring on FastStream's in-memory broker; the record store
 is the in-memory fake."""
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import uuid4
@@ -18,7 +19,7 @@ from services.evidence.handlers import register_handlers
 from services.evidence.main import SERVICE
 from services.evidence.settings import EvidenceSettings
 
-from ...unit.evidence.fakes import FakeRecords
+from ...unit.evidence.fakes import FakeRecords, case_members
 from ...unit.workflow.factories import brief
 
 
@@ -26,6 +27,7 @@ from ...unit.workflow.factories import brief
 class Wired:
     broker: KafkaBroker
     records: FakeRecords
+    settings: EvidenceSettings
 
 
 @pytest.fixture
@@ -35,21 +37,25 @@ async def wired() -> AsyncIterator[Wired]:
     records = FakeRecords()
     register_handlers(broker, settings, records)
     async with TestKafkaBroker(broker) as test_broker:
-        yield Wired(test_broker, records)
+        yield Wired(test_broker, records, settings)
 
 
-async def test_members_of_an_opened_group_and_its_arbiter_are_learnt(wired: Wired) -> None:
-    group, member = uuid4(), brief(1, "440103")
+async def test_members_of_an_opened_group_and_its_arbiter_are_learnt_by_member_ref(wired: Wired) -> None:
+    group, member = uuid4(), brief(1, "440103", prefix="G")  # G + the member's 18-digit ID number
     common = {"producer": "workflow", "group_id": group, "problem_type": ProblemType.DUPLICATE_ID,
               "province_codes": ("440000",)}
-    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=(member,),
+    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=case_members(member),
                             arbitration_status=ArbitrationStatus.NOT_NEEDED)
     pending = ev.ArbitrationStateChanged(**common, status=ArbitrationStatus.PENDING, arbiter_code="440000")
     for event in (opened, pending):
         await wired.broker.publish(event, case_topic("440000"), key=str(group).encode())
     case = await wired.records.case(group) or {}
-    assert case["members"][member.registry_number]["school_code"] == member.school_code
+    assert list(case["members"]) == [wired.settings.member_ref(member.registry_number)]
+    assert case["members"][wired.settings.member_ref(member.registry_number)] == {
+        "school_code": member.school_code, "district_code": "440103", "province_code": "440000"}
     assert case["arbiter_code"] == "440000"
+    kept = json.dumps(case)
+    assert member.registry_number not in kept and member.registry_number[1:] not in kept
 
 
 async def test_the_subscriber_keeps_its_consumer_group_and_acks_only_once_handled(wired: Wired) -> None:

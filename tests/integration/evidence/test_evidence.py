@@ -19,12 +19,13 @@ from services.evidence import main
 from services.evidence.settings import EvidenceSettings
 
 from ...consumer_groups import groups_of, start_at_end
+from ...unit.evidence.fakes import case_members
 from ...unit.evidence.samples import EXE, JPEG, OLE2
 from ...unit.workflow.factories import brief
 
 pytestmark = pytest.mark.integration
 GROUP = uuid4()
-RN, OTHER_RN = "L11010520120101" + "0001", "L44010320120101" + "0002"
+RN, OTHER_RN = "G" + "110105201201010013", "L44010320120101" + "0002"  # G + an 18-digit ID number
 SCHOOL, OTHER_SCHOOL = "1101050001", "4401030002"
 
 
@@ -43,12 +44,15 @@ async def app(evidence_settings: EvidenceSettings) -> AsyncIterator[FastAPI]:
     await start_at_end(groups_of("evidence", evidence_settings.CONSUMER_GROUP))
     application = main.create_app(evidence_settings)
     async with application.router.lifespan_context(application):
+        ref = evidence_settings.member_ref
         await application.state.records.learn_members(
             GROUP,
             {
-                RN: {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"},
-                OTHER_RN: {"school_code": OTHER_SCHOOL, "district_code": "440103", "province_code": "440000"},
+                ref(RN): {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"},
+                ref(OTHER_RN): {"school_code": OTHER_SCHOOL, "district_code": "440103",
+                                "province_code": "440000"},
             },
+            [],
         )
         await application.state.records.learn_arbiter(GROUP, "000000")
         yield application
@@ -196,7 +200,10 @@ async def test_with_the_object_store_down_uploads_fail_with_503_and_nothing_is_r
     application.state.objects.client._http.connection_pool_kw["retries"] = 0  # fail fast: nothing listens
     async with application.router.lifespan_context(application):
         await application.state.records.learn_members(
-            GROUP, {RN: {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"}}
+            GROUP,
+            {settings.member_ref(RN): {"school_code": SCHOOL, "district_code": "110105",
+                                       "province_code": "110000"}},
+            [],
         )
         private, _ = local_key_pair(settings.JWT_LOCAL_KEY_DIR)
         async with httpx.AsyncClient(
@@ -210,13 +217,14 @@ async def test_with_the_object_store_down_uploads_fail_with_503_and_nothing_is_r
 
 
 async def test_members_are_learnt_from_case_events_including_those_who_join_later(
-        app: FastAPI, client: Any) -> None:
+        app: FastAPI, client: Any, evidence_settings: EvidenceSettings) -> None:
     group, first, joining = uuid4(), brief(11, "110105"), brief(12, "110108")
     common: dict[str, Any] = {"producer": "workflow", "group_id": group,
                               "problem_type": ProblemType.DUPLICATE_ID, "province_codes": ("110000",)}
-    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=(first,),
+    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=case_members(first),
                             arbitration_status=ArbitrationStatus.NOT_NEEDED)
-    joined = ev.MembersChanged(**common, members=(first, joining), joined=(joining.registry_number,))
+    joined = ev.MembersChanged(**common, members=case_members(first, joining),
+                               joined=(evidence_settings.member_ref(joining.registry_number),))
     producer = AIOKafkaProducer(bootstrap_servers=EvidenceSettings().KAFKA_BOOTSTRAP)
     await producer.start()
     try:
@@ -228,7 +236,7 @@ async def test_members_are_learnt_from_case_events_including_those_who_join_late
 
     async def learnt() -> bool:
         case = await app.state.records.case(group) or {}
-        return joining.registry_number in case.get("members", {})
+        return evidence_settings.member_ref(joining.registry_number) in case.get("members", {})
 
     async with asyncio.timeout(30):
         while not await learnt():  # noqa: ASYNC110 - the subscriber writes it; the database is the signal
@@ -237,3 +245,39 @@ async def test_members_are_learnt_from_case_events_including_those_who_join_late
         "/v1/evidence", params={"group_id": str(group), "registry_number": joining.registry_number},
         files=[("files", ("a.jpg", JPEG))])
     assert response.status_code == 200, response.text
+    case = await app.state.records.case(group)
+    assert joining.registry_number not in str(case) and first.registry_number not in str(case)
+
+
+def carries_the_number(value: Any) -> bool:
+    """Whether the G member's registry number or its 18-digit ID number appears in ``value``."""
+    return RN in str(value) or RN[1:] in str(value)
+
+
+async def test_keys_metadata_records_and_links_carry_no_registry_number(
+    app: FastAPI, client: Any, evidence_settings: EvidenceSettings
+) -> None:
+    stored = (await upload(client(), ("张三的证明.jpg", JPEG))).json()[0]
+    evidence = stored["evidence_id"]
+    bucket = f"{evidence_settings.BUCKET_PREFIX}-110000"
+    s3 = app.state.objects.client
+    [found] = await asyncio.to_thread(lambda: list(s3.list_objects(bucket, recursive=True)))
+    assert found.object_name == f"{GROUP}/{evidence}.jpg"
+    stat = await asyncio.to_thread(s3.stat_object, bucket, found.object_name)
+    metadata = {k.lower(): v for k, v in stat.metadata.items()}
+    assert not carries_the_number(metadata), metadata
+    assert metadata["x-amz-meta-member-ref"] == evidence_settings.member_ref(RN)
+    assert not any(k.endswith(("registry-number", "original-name")) for k in metadata)
+    assert "张三" not in str(metadata) and "张三".encode().hex() not in str(metadata)
+    link = (await client(Role.BUREAU_REGISTRAR, "110105").post(f"/v1/evidence/{evidence}/link")).json()["url"]
+    assert not carries_the_number(link) and "response-content-disposition" not in link.lower()
+    async with httpx.AsyncClient() as outside:
+        assert (await outside.get(link)).content == JPEG
+    records = app.state.records
+    async with asyncio.timeout(30):  # the outbox holds the event (and its number) until it is published
+        while "outbox" in (record := await records.evidence.find_one({"_id": evidence})):  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+    assert not carries_the_number(record) and record["member_ref"] == evidence_settings.member_ref(RN)
+    assert record["name"] == "张三的证明.jpg"  # kept for the reviewer's list
+    assert not carries_the_number(await records.cases.find_one({"_id": str(GROUP)}))
+    assert not carries_the_number(await records.links.find_one({"evidence_id": evidence}))

@@ -3,10 +3,13 @@
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 import httpx
+from xueji_contracts.cases import CaseMember
+from xueji_contracts.problems import MemberBrief
 
 from services.common.outbox import Entry, Written
 from services.evidence.ports import Parts
@@ -14,6 +17,16 @@ from services.evidence.settings import EvidenceSettings
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 Doc = dict[str, Any]
+
+
+@cache
+def fake_settings() -> EvidenceSettings:
+    return EvidenceSettings(ENVIRONMENT="test")
+
+
+def member_ref(registry_number: str) -> str:
+    """What the service keeps a member under."""
+    return fake_settings().member_ref(registry_number)
 
 
 class FakeObjects:
@@ -49,8 +62,11 @@ class FakeRecords:
         self.evidence: dict[str, Doc] = {}
         self.links: list[Doc] = []
 
-    async def learn_members(self, group_id: UUID, members: dict[str, Doc]) -> None:
-        self.cases.setdefault(group_id, {}).setdefault("members", {}).update(members)
+    async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
+        known = self.cases.setdefault(group_id, {}).setdefault("members", {})
+        for rn in forget:
+            known.pop(rn, None)
+        known.update(members)
 
     async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
         self.cases.setdefault(group_id, {})["arbiter_code"] = arbiter_code
@@ -85,10 +101,17 @@ class RecordingPublisher:
         return [json.loads(e["payload"]) for _, _, entries in self.written for e in entries]
 
 
+def case_members(*briefs: MemberBrief) -> tuple[CaseMember, ...]:
+    """The members as a case event names them: by member_ref, with their briefs."""
+    return tuple(CaseMember(member_ref=member_ref(b.registry_number), school_code=b.school_code,
+                            district_code=b.district_code, province_code=b.province_code, brief=b)
+                 for b in briefs)
+
+
 def fake_parts(settings: EvidenceSettings | None = None) -> tuple[Parts, FakeObjects, FakeRecords,
                                                                   RecordingPublisher]:
     objects, records, published = FakeObjects(), FakeRecords(), RecordingPublisher()
-    parts = Parts(settings or EvidenceSettings(ENVIRONMENT="test"), objects, records, published, lambda: NOW)
+    parts = Parts(settings or fake_settings(), objects, records, published, lambda: NOW)
     return parts, objects, records, published
 
 

@@ -12,7 +12,7 @@ from services.evidence.domain.files import FileRefused
 from services.evidence.usecases import learn_parties, link_evidence, store_evidence
 
 from ..workflow.factories import brief
-from .fakes import NOW, FakeRecords, fake_parts, multipart
+from .fakes import NOW, FakeRecords, case_members, fake_parts, member_ref, multipart
 from .samples import EXE, JPEG, OLE2
 
 GROUP = uuid4()
@@ -24,7 +24,7 @@ COMMON = {"producer": "workflow", "group_id": GROUP, "problem_type": ProblemType
 
 
 def opened() -> ev.GroupOpened:
-    return ev.GroupOpened(**COMMON, rule_set=RuleSet.R2017, members=(MEMBER,),
+    return ev.GroupOpened(**COMMON, rule_set=RuleSet.R2017, members=case_members(MEMBER),
                           arbitration_status=ArbitrationStatus.NOT_NEEDED)
 
 
@@ -44,10 +44,12 @@ async def test_an_upload_stores_each_file_and_announces_it_with_its_record() -> 
                                                                    ("photo.jpg", "jpg", True)]
     assert objects.buckets == {"xueji-evidence-110000"} and objects.count() == 2
     record = records.evidence[str(stored[1].evidence_id)]
-    assert (record["registry_number"], record["uploaded_by"], record["at"]) == (RN, SCHOOL, NOW)
+    assert (record["member_ref"], record["uploaded_by"], record["at"]) == (member_ref(RN), SCHOOL, NOW)
+    assert record["key"] == f"{GROUP}/{stored[1].evidence_id}.jpg" and record["name"] == "photo.jpg"
     events = published.events()
     assert [e["event_type"] for e in events] == ["evidence.stored", "evidence.stored"]
     assert [UUID(e["evidence_id"]) for e in events] == [s.evidence_id for s in stored]
+    assert {e["registry_number"] for e in events} == {RN}  # the workflow's internal topic keeps it
 
 
 async def test_the_same_content_again_is_recorded_once_and_its_new_copy_removed() -> None:
@@ -100,11 +102,12 @@ async def test_members_and_the_arbiter_are_learnt_from_the_events_that_tell() ->
     records = FakeRecords()
     await learn_parties(records, opened())
     joining = brief(2, "110108")
-    await learn_parties(records, ev.MembersChanged(**COMMON, members=(MEMBER, joining),
-                                                   joined=(joining.registry_number,)))
+    await learn_parties(records, ev.MembersChanged(**COMMON, members=case_members(MEMBER, joining),
+                                                   joined=(member_ref(joining.registry_number),)))
     await learn_parties(records, ev.ArbitrationStateChanged(**COMMON, status=ArbitrationStatus.NOT_NEEDED))
     case = await records.case(GROUP) or {}
-    assert case["members"][joining.registry_number] == {
+    assert set(case["members"]) == {member_ref(RN), member_ref(joining.registry_number)}
+    assert case["members"][member_ref(joining.registry_number)] == {
         "school_code": joining.school_code, "district_code": "110108", "province_code": "110000"}
     assert "arbiter_code" not in case  # an arbitration state without an arbiter names nobody
     await known(records, arbiter="110000")
