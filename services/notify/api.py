@@ -1,4 +1,5 @@
-"""The inbox API: each organisation reads its own notifications and marks them read."""
+"""The inbox API: each caller reads the notifications of its organisation and role, and marks
+them read; another organisation's or role's entry is answered as unknown (404)."""
 
 from datetime import datetime
 from typing import Annotated
@@ -30,19 +31,18 @@ class InboxPage(BaseModel):
 def router(store: NotifyStore, page_size_max: int) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["inbox"], responses=PROBLEM_RESPONSES)
 
-    @api.get("/inbox", summary="Your organisation's notifications, newest first")
+    @api.get("/inbox", summary="Your notifications (your organisation's, for your role), newest first")
     async def inbox(
         principal: CurrentPrincipal,
         unread: bool = False,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=page_size_max)] = 50,
     ) -> InboxPage:
-        organisation = principal.organisation_code
-        has_more, docs = await usecases.read_inbox(store, organisation, unread, page, page_size)
+        has_more, docs = await usecases.read_inbox(store, principal, unread, page, page_size)
         return InboxPage(has_more=has_more, items=[Notification(id=d["_id"], **d) for d in docs])
 
     @api.post("/inbox/{entry_id}/read", summary="Mark one of your notifications read", status_code=204)
     async def mark_read(entry_id: str, principal: CurrentPrincipal) -> None:
-        await usecases.mark_read(store, principal.organisation_code, entry_id)
+        await usecases.mark_read(store, principal, entry_id)
 
     return api

@@ -14,7 +14,7 @@ from .usecases import CaseDelivery, notify_case_event
 
 
 def province_of_topic(topic: str) -> str:
-    """``xueji.cases.<province>.v1`` → the province."""
+    """``xueji.cases.<province>.v2`` → the province."""
     return topic.split(".")[2]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
+from xueji_contracts.enums import Role
 
 from services.common.clock import Clock as Clock
 from services.common.clock import utc_now as utc_now
@@ -25,15 +26,15 @@ class NotifyStore(Protocol):
         """The group's members as learnt so far."""
 
     async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient], at: datetime) -> None:
-        """One inbox entry per recipient and event, whoever writes it first."""
+        """One inbox entry per event and recipient (organisation and role), whoever writes it first."""
 
     async def list_inbox(
-        self, organisation: str, unread_only: bool, offset: int, limit: int
+        self, organisation: str, role: Role, unread_only: bool, offset: int, limit: int
     ) -> tuple[bool, list[Doc]]:
-        """A page of an organisation's inbox, newest first, and whether more follow."""
+        """A page of the inbox of an organisation's role, newest first, and whether more follow."""
 
-    async def mark_read(self, organisation: str, entry_id: str) -> bool:
-        """False when the organisation has no such entry."""
+    async def mark_read(self, organisation: str, role: Role, entry_id: str) -> bool:
+        """False when that role of the organisation has no such entry (nothing is changed)."""
 
     async def delivered(self, endpoint: str, event_id: str) -> bool:
         """Whether the event reached the endpoint already."""

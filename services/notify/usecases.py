@@ -1,5 +1,5 @@
 """The notify use cases: each case event reaches the parties' inboxes and its province's webhook;
-organisations read their inbox; opted-in organisations get a daily digest.
+each caller reads the inbox of its organisation and role; opted-in organisations get a daily digest.
 
 Messages of one partition are handled one after the other, so one group's deliveries stay
 in order; a webhook that fails after its last attempt parks the event in the dead-letter
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from xueji_contracts.enums import Role
 from xueji_contracts.topics import NOTIFICATIONS, CaseMessage
 
+from services.common.auth import Principal
 from services.common.deadletter import PoisonMessage
 from services.common.errors import NotFound
 from services.common.members import placements
@@ -78,17 +80,28 @@ async def deliver_webhook(parts: Parts, delivery: CaseDelivery) -> None:
 
 
 async def read_inbox(
-    store: NotifyStore, organisation: str, unread_only: bool, page: int, page_size: int
+    store: NotifyStore, reader: Principal, unread_only: bool, page: int, page_size: int
 ) -> tuple[bool, list[Doc]]:
-    """One page of the organisation's own inbox, newest first, and whether more follow."""
-    return await store.list_inbox(organisation, unread_only, (page - 1) * page_size, page_size)
+    """One page of the caller's own inbox (its organisation's, for its role), newest first, and
+    whether more follow. A role nobody writes to (a province subscriber, an operator) reads none."""
+    offset = (page - 1) * page_size
+    return await store.list_inbox(reader.organisation_code, reader.role, unread_only, offset, page_size)
 
 
-async def mark_read(store: NotifyStore, organisation: str, entry_id: str) -> None:
-    """Mark one of the organisation's own entries read."""
-    if not await store.mark_read(organisation, entry_id):
-        # another organisation's entry is as unknown as a missing one
+async def mark_read(store: NotifyStore, reader: Principal, entry_id: str) -> None:
+    """Mark one of the caller's own entries read."""
+    if not await store.mark_read(reader.organisation_code, reader.role, entry_id):
+        # another organisation's or another role's entry is as unknown as a missing one
         raise NotFound(f"no notification {entry_id} in your inbox")
+
+
+async def unread_of(store: NotifyStore, organisation: str) -> list[Pending]:
+    """What still waits for each role of the organisation (the digest's items)."""
+    pending = []
+    for role in Role:
+        _, unread = await store.list_inbox(organisation, role, True, 0, DIGEST_ITEMS)
+        pending += [Pending(role, d["what"], d.get("group_id")) for d in unread]
+    return pending
 
 
 async def send_digests(settings: NotifySettings, store: NotifyStore, mailer: Mailer, now: datetime) -> int:
@@ -100,10 +113,9 @@ async def send_digests(settings: NotifySettings, store: NotifyStore, mailer: Mai
         claim = claim_of(organisation, now.date())
         if not await store.claim_digest(claim, now):
             continue
-        _, unread = await store.list_inbox(organisation, True, 0, DIGEST_ITEMS)
-        if not unread:
+        pending = await unread_of(store, organisation)
+        if not pending:
             continue
-        pending = [Pending(d["what"], d.get("group_id")) for d in unread]
         subject, body = compose_digest(organisation, now.date(), pending)
         if not await mailer.send(address, subject, body):
             await store.release_digest(claim)  # try again at the next run

@@ -1,4 +1,8 @@
-"""Notify's MongoDB: what it knows of groups, each organisation's inbox, webhook deliveries."""
+"""Notify's MongoDB: what it knows of groups, the inboxes, webhook deliveries.
+
+An inbox entry belongs to an organisation and a role and is only ever read or marked by that
+pair. Entries written before roles were recorded have none, so nobody reads them.
+"""
 
 import contextlib
 from datetime import UTC, datetime
@@ -7,6 +11,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from xueji_contracts.enums import Role
 
 from services.common.mongo import insert_new
 
@@ -24,7 +29,7 @@ class NotifyStore:
 
     async def ensure_indexes(self) -> None:
         await self.inbox.create_index(
-            [("organisation_code", ASCENDING), ("read", ASCENDING), ("at", DESCENDING)]
+            [("organisation_code", ASCENDING), ("role", ASCENDING), ("read", ASCENDING), ("at", DESCENDING)]
         )
 
     async def learn_members(self, group_id: str, members: Members) -> None:
@@ -39,13 +44,14 @@ class NotifyStore:
     async def deliver_to_inbox(
         self, event: Doc, recipients: list[Recipient], at: datetime | None = None
     ) -> None:
-        """One entry per organisation and event, whichever shard or redelivery writes it first."""
+        """One entry per event, organisation and role, whichever shard or redelivery writes it first."""
         now = at or datetime.now(UTC)
         ops = [
             InsertOne(
                 {
-                    "_id": f"{event['event_id']}:{r.organisation_code}",
+                    "_id": r.entry_id(event["event_id"]),
                     "organisation_code": r.organisation_code,
+                    "role": r.role.value,
                     "what": r.what,
                     "event_type": event["event_type"],
                     "group_id": event.get("group_id"),
@@ -59,16 +65,17 @@ class NotifyStore:
         await insert_new(self.inbox, ops)  # an entry written already is left as it is
 
     async def list_inbox(
-        self, organisation: str, unread_only: bool, offset: int, limit: int
+        self, organisation: str, role: Role, unread_only: bool, offset: int, limit: int
     ) -> tuple[bool, list[Doc]]:
-        query: Doc = {"organisation_code": organisation, **({"read": False} if unread_only else {})}
+        query: Doc = {"organisation_code": organisation, "role": role.value,
+                      **({"read": False} if unread_only else {})}
         found = self.inbox.find(query).sort("at", DESCENDING).skip(offset).limit(limit + 1)
         docs = [d async for d in found]
         return len(docs) > limit, docs[:limit]
 
-    async def mark_read(self, organisation: str, entry_id: str) -> bool:
+    async def mark_read(self, organisation: str, role: Role, entry_id: str) -> bool:
         result = await self.inbox.update_one(
-            {"_id": entry_id, "organisation_code": organisation}, {"$set": {"read": True}}
+            {"_id": entry_id, "organisation_code": organisation, "role": role.value}, {"$set": {"read": True}}
         )
         return result.matched_count == 1
 

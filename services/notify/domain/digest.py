@@ -1,12 +1,18 @@
-"""The daily digest: one e-mail per organisation summarising what still waits for it."""
+"""The daily digest: one e-mail per organisation summarising what still waits for it, role by role
+(an inbox belongs to an organisation and a role; the address belongs to the organisation)."""
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from xueji_contracts.enums import Role
+
+from .wording import role_name
+
 
 @dataclass(frozen=True)
 class Pending:
+    role: Role
     what: str
     group_id: str | None
 
@@ -14,9 +20,10 @@ class Pending:
 def compose_digest(organisation: str, day: date, pending: list[Pending]) -> tuple[str, str]:
     """(subject, plain-text body); no names or ID numbers, only what to do and in which group."""
     subject = f"学籍问题处理 {day:%Y-%m-%d}: {len(pending)} pending item(s) for {organisation}"
-    counts = Counter(p.what for p in pending)
-    lines = [f"Pending for {organisation} on {day:%Y-%m-%d}:", ""]
-    lines += [f"  {count} × {what}" for what, count in counts.most_common()]
+    lines = [f"Pending for {organisation} on {day:%Y-%m-%d}:"]
+    for role in (r for r in Role if any(p.role is r for p in pending)):
+        counts = Counter(p.what for p in pending if p.role is role)
+        lines += ["", f"{role_name(role)}:", *[f"  {count} × {what}" for what, count in counts.most_common()]]
     lines += ["", "Groups:", *sorted({f"  {p.group_id}" for p in pending if p.group_id})]
     return subject, "\n".join(lines) + "\n"
 

@@ -28,7 +28,7 @@ from services.notify.ports import Parts
 from services.notify.settings import NotifySettings
 
 from ...unit.notify.fakes import SECRET, FakeNotifyStore
-from ...unit.workflow.factories import brief
+from ...unit.workflow.factories import brief, case_members
 
 
 @dataclass
@@ -87,7 +87,7 @@ async def wired() -> AsyncIterator[Wired]:
 def opened() -> ev.GroupOpened:
     return ev.GroupOpened(producer="workflow", group_id=uuid4(), problem_type=ProblemType.DUPLICATE_ID,
                           province_codes=("110000", "440000"), rule_set=RuleSet.R2017,
-                          members=(brief(1, "110105"), brief(2, "440103")),
+                          members=case_members(brief(1, "110105"), brief(2, "440103")),
                           arbitration_status=ArbitrationStatus.NOT_NEEDED)
 
 
@@ -96,7 +96,8 @@ async def test_an_event_reaches_both_inboxes_and_its_provinces_webhook_once(wire
     for topic in (case_topic("110000"), case_topic("440000"), case_topic("110000")):  # and redelivered
         await wired.broker.publish(event, topic, key=str(event.group_id).encode())
     schools = {m.school_code for m in event.members}
-    assert {d["organisation_code"] for d in wired.store.inbox.values()} == schools
+    assert {(d["organisation_code"], d["role"]) for d in wired.store.inbox.values()} == {
+        (school, "school_registrar") for school in schools}
     assert len(wired.store.inbox) == 2
     assert wired.receiver.accepted == [str(event.event_id)]  # 440000 has no webhook configured
     assert wired.parked == [] and wired.failures == []

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from pymongo import AsyncMongoClient
+from xueji_contracts.enums import Role
 
 from services.notify.adapters.store import NotifyStore
 from services.notify.domain.recipients import Recipient
@@ -51,7 +52,7 @@ async def test_one_digest_per_organisation_and_day_with_its_pending_items(
         DIGEST_EMAILS={"110105": "bureau@example.cn", "110108": "quiet@example.cn"},
     )
     store = NotifyStore(mongo[settings.MONGO_DATABASE])
-    review = [Recipient("110105", "review the attest request")]
+    review = [Recipient("110105", Role.BUREAU_REGISTRAR, "review the attest request")]
     for n in range(3):
         event = {"event_id": f"e{n}", "event_type": "case.action_submitted", "group_id": f"g{n}"}
         await store.deliver_to_inbox(event, review)
@@ -62,4 +63,5 @@ async def test_one_digest_per_organisation_and_day_with_its_pending_items(
     assert mail["To"] == "bureau@example.cn" and "3 pending" in mail["Subject"]
     body = mail.get_payload(decode=True)
     assert isinstance(body, bytes) and b"3 \xc3\x97 review the attest request" in body
+    assert "主管教育局 (bureau_registrar):".encode() in body
     await mongo.drop_database(settings.MONGO_DATABASE)

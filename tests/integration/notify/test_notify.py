@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from xueji_contracts import cases as ev
-from xueji_contracts.enums import ArbitrationStatus, ProblemType, Role, RuleSet
+from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet
 from xueji_contracts.topics import DEAD_LETTERS, case_topic
 from xueji_contracts.webhooks import EVENT_ID, verify
 
@@ -30,7 +30,7 @@ from services.notify import main
 from services.notify.settings import NotifySettings
 
 from ...consumer_groups import groups_of, start_at_end
-from ...unit.workflow.factories import brief
+from ...unit.workflow.factories import brief, case_members, mention
 
 pytestmark = pytest.mark.integration
 SECRET = b"beijing-webhook-secret"
@@ -95,7 +95,7 @@ def opened_event() -> ev.GroupOpened:
         problem_type=ProblemType.DUPLICATE_ID,
         province_codes=("110000", "440000"),
         rule_set=RuleSet.R2017,
-        members=(A, B),
+        members=case_members(A, B),
         arbitration_status=ArbitrationStatus.NOT_NEEDED,
     )
 
@@ -128,12 +128,14 @@ async def running(settings: NotifySettings) -> Any:
     return app, app.router.lifespan_context(app)
 
 
-def client(app: FastAPI, settings: NotifySettings, org: str) -> httpx.AsyncClient:
+def client(
+    app: FastAPI, settings: NotifySettings, org: str, role: Role = Role.SCHOOL_REGISTRAR
+) -> httpx.AsyncClient:
     private, _ = local_key_pair(settings.JWT_LOCAL_KEY_DIR)
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://notify",
-        headers={"Authorization": "Bearer " + mint_token(private, Role.SCHOOL_REGISTRAR, org)},
+        headers={"Authorization": "Bearer " + mint_token(private, role, org)},
     )
 
 
@@ -208,3 +210,58 @@ async def dead_letters_of(settings: NotifySettings, event_id: str) -> Any:
 
     found = await reading.collect(settings.KAFKA_BOOTSTRAP, DEAD_LETTERS, bool, 30, keep=of_event)
     return found[0]
+
+
+def of_group(event: ev.GroupOpened) -> dict[str, Any]:
+    return {"producer": "workflow", "group_id": event.group_id, "problem_type": event.problem_type,
+            "province_codes": event.province_codes}
+
+
+async def test_each_role_of_one_code_reads_and_marks_only_its_own_entries(
+    unique: str, tmp_path: Path, receiver: tuple[Receiver, str]
+) -> None:
+    """DOMAIN §8: a province subscriber and the arbiter of one code, a school's leader and its
+    registrar, each read only their own inbox; another role's entry is unknown to them."""
+    _, url = receiver
+    settings = notify_settings(unique, url, tmp_path)
+    await start_at_end(groups_of("notify", settings.CONSUMER_GROUP))  # other tests' events: not ours
+    opened = opened_event()
+    arbitration = ev.ArbitrationStateChanged(**of_group(opened), status=ArbitrationStatus.PENDING,
+                                             arbiter_code="110000")
+    deletion = ev.ActionSubmitted(**of_group(opened), **mention(A), action=Action.DELETE,
+                                  actor=ev.Actor(role=Role.SCHOOL_REGISTRAR, organisation_code=A.school_code),
+                                  needs_leader_confirmation=True)
+    for event in (opened, arbitration, deletion):
+        await publish(settings, event, ("110000",))
+    app, lifespan = await running(settings)
+    async with lifespan:
+        store = app.state.store
+
+        async def all_written() -> bool:  # both registrars twice, A's leader, the arbiter
+            return bool(await store.inbox.count_documents({"group_id": str(opened.group_id)}) == 6)
+
+        await until(all_written)
+        async with (
+            client(app, settings, "110000", Role.ARBITER) as arbiter,
+            client(app, settings, "110000", Role.PROVINCE_SUBSCRIBER) as subscriber,
+            client(app, settings, A.school_code, Role.SCHOOL_LEADER) as leader,
+            client(app, settings, A.school_code) as registrar,
+        ):
+            [to_arbitrate] = await inbox_of(arbiter, opened)
+            assert to_arbitrate["event_type"] == "case.arbitration_state_changed"
+            assert await inbox_of(subscriber, opened) == []  # an empty inbox, not an error
+            assert (await subscriber.post(f"/v1/inbox/{to_arbitrate['id']}/read")).status_code == 404
+            assert [n["read"] for n in await inbox_of(arbiter, opened, unread=True)] == [False]
+
+            [to_confirm] = await inbox_of(leader, opened)
+            assert to_confirm["event_type"] == "case.action_submitted"
+            mine = await inbox_of(registrar, opened)
+            assert sorted(n["event_type"] for n in mine) == [
+                "case.arbitration_state_changed", "case.group_opened"]
+            assert to_confirm["id"] not in {n["id"] for n in mine}
+            assert (await registrar.post(f"/v1/inbox/{to_confirm['id']}/read")).status_code == 404
+            assert (await leader.post(f"/v1/inbox/{mine[0]['id']}/read")).status_code == 404
+            assert (await leader.post(f"/v1/inbox/{to_confirm['id']}/read")).status_code == 204
+            assert await inbox_of(leader, opened, unread=True) == []
+            assert len(await inbox_of(registrar, opened, unread=True)) == 2
+            assert (await arbiter.post(f"/v1/inbox/{to_arbitrate['id']}/read")).status_code == 204

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+from xueji_contracts.enums import Role
 
 from services.notify.domain.delivery import Outcome, Webhook
 from services.notify.domain.recipients import Members, Recipient
@@ -30,22 +31,22 @@ class FakeNotifyStore:
 
     async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient], at: datetime) -> None:
         for r in recipients:
-            entry_id = f"{event['event_id']}:{r.organisation_code}"
+            entry_id = r.entry_id(event["event_id"])
             self.inbox.setdefault(entry_id, {
-                "_id": entry_id, "organisation_code": r.organisation_code, "what": r.what,
-                "event_type": event["event_type"], "group_id": event.get("group_id"),
+                "_id": entry_id, "organisation_code": r.organisation_code, "role": r.role.value,
+                "what": r.what, "event_type": event["event_type"], "group_id": event.get("group_id"),
                 "event_id": event["event_id"], "at": at, "read": False})
 
     async def list_inbox(
-        self, organisation: str, unread_only: bool, offset: int, limit: int
+        self, organisation: str, role: Role, unread_only: bool, offset: int, limit: int
     ) -> tuple[bool, list[Doc]]:
-        docs = [d for d in reversed(self.inbox.values()) if d["organisation_code"] == organisation
+        docs = [d for d in reversed(self.inbox.values()) if _owned(d, organisation, role)
                 and not (unread_only and d["read"])]
         return len(docs) > offset + limit, docs[offset : offset + limit]
 
-    async def mark_read(self, organisation: str, entry_id: str) -> bool:
+    async def mark_read(self, organisation: str, role: Role, entry_id: str) -> bool:
         doc = self.inbox.get(entry_id)
-        if doc is None or doc["organisation_code"] != organisation:
+        if doc is None or not _owned(doc, organisation, role):
             return False
         doc["read"] = True
         return True
@@ -65,8 +66,13 @@ class FakeNotifyStore:
     async def release_digest(self, claim: str) -> None:
         self.digests.discard(claim)
 
-    def entries_of(self, organisation: str) -> list[Doc]:
-        return [d for d in self.inbox.values() if d["organisation_code"] == organisation]
+    def entries_of(self, organisation: str, role: Role = Role.SCHOOL_REGISTRAR) -> list[Doc]:
+        return [d for d in self.inbox.values() if _owned(d, organisation, role)]
+
+
+def _owned(entry: Doc, organisation: str, role: Role) -> bool:
+    """As the real store: an entry without a role (written before roles) belongs to nobody."""
+    return entry["organisation_code"] == organisation and entry.get("role") == role.value
 
 
 class FakeSender:

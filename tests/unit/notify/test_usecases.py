@@ -5,10 +5,11 @@ from uuid import uuid4
 
 import pytest
 from xueji_contracts import cases as ev
-from xueji_contracts.enums import ArbitrationStatus, Channel, ProblemType, RuleSet
+from xueji_contracts.enums import Action, ArbitrationStatus, Channel, ProblemType, Role, RuleSet
 from xueji_contracts.notifications import NotificationFailed
 from xueji_contracts.topics import NOTIFICATIONS, CaseMessage, case_topic
 
+from services.common.auth import Principal
 from services.common.errors import NotFound
 from services.notify.domain.delivery import Outcome
 from services.notify.settings import NotifySettings
@@ -23,16 +24,23 @@ from services.notify.usecases import (
     send_digests,
 )
 
-from ..workflow.factories import brief
+from ..workflow.factories import REF, brief, case_members, mention
 from .fakes import HOOK, NOW, SECRET, FakeMailer, FakeSender, fake_parts
 
 A, B = brief(1, "110105"), brief(2, "440103")
 
 
+def caller(role: Role, organisation: str) -> Principal:
+    return Principal(subject=f"{role.value}@{organisation}", role=role, organisation_code=organisation)
+
+
+REGISTRAR_A = caller(Role.SCHOOL_REGISTRAR, A.school_code)
+
+
 def opened() -> ev.GroupOpened:
     return ev.GroupOpened(producer="workflow", group_id=uuid4(), problem_type=ProblemType.DUPLICATE_ID,
-                          province_codes=("110000", "440000"), rule_set=RuleSet.R2017, members=(A, B),
-                          arbitration_status=ArbitrationStatus.NOT_NEEDED)
+                          province_codes=("110000", "440000"), rule_set=RuleSet.R2017,
+                          members=case_members(A, B), arbitration_status=ArbitrationStatus.NOT_NEEDED)
 
 
 def arrived(event: CaseMessage, province: str = "110000") -> CaseDelivery:
@@ -46,7 +54,7 @@ async def test_an_opened_group_reaches_the_inbox_of_each_school_once() -> None:
     await learn_members(store, event.event)
     for _ in range(2):  # a redelivery writes nothing twice
         await deliver_to_inbox(parts, event)
-    assert set(store.groups[str(event.event.group_id)]) == {A.registry_number, B.registry_number}
+    assert set(store.groups[str(event.event.group_id)]) == {REF(A.registry_number), REF(B.registry_number)}
     entries = store.entries_of(A.school_code)
     assert [(d["event_type"], d["at"]) for d in entries] == [("case.group_opened", NOW)]
     assert len(store.entries_of(B.school_code)) == 1 and len(store.inbox) == 2
@@ -94,13 +102,87 @@ async def test_an_organisation_reads_and_marks_only_its_own_inbox() -> None:
     first, second = arrived(opened()), arrived(opened())
     for event in (first, second):
         await notify_case_event(parts, event)
-    has_more, page = await read_inbox(store, A.school_code, False, 1, 1)
+    has_more, page = await read_inbox(store, REGISTRAR_A, False, 1, 1)
     assert has_more and page[0]["event_id"] == str(second.event.event_id)  # newest first
-    await mark_read(store, A.school_code, page[0]["_id"])
-    assert [d["_id"] for d in (await read_inbox(store, A.school_code, True, 1, 50))[1]] == [
-        f"{first.event.event_id}:{A.school_code}"]
+    await mark_read(store, REGISTRAR_A, page[0]["_id"])
+    assert [d["_id"] for d in (await read_inbox(store, REGISTRAR_A, True, 1, 50))[1]] == [
+        f"{first.event.event_id}:{A.school_code}:school_registrar"]
     with pytest.raises(NotFound):
-        await mark_read(store, B.school_code, page[0]["_id"])
+        await mark_read(store, caller(Role.SCHOOL_REGISTRAR, B.school_code), page[0]["_id"])
+
+
+def pending_arbitration(group: ev.GroupOpened, arbiter: str) -> CaseDelivery:
+    return arrived(ev.ArbitrationStateChanged(
+        producer="workflow", group_id=group.group_id, problem_type=group.problem_type,
+        province_codes=group.province_codes, status=ArbitrationStatus.PENDING, arbiter_code=arbiter))
+
+
+async def test_a_province_subscriber_neither_reads_nor_marks_the_arbiters_entries_of_its_code() -> None:
+    parts, store, _, _ = fake_parts()
+    group = opened()
+    await notify_case_event(parts, arrived(group))
+    await notify_case_event(parts, pending_arbitration(group, "110000"))
+    arbiter, subscriber = caller(Role.ARBITER, "110000"), caller(Role.PROVINCE_SUBSCRIBER, "110000")
+    [entry] = (await read_inbox(store, arbiter, True, 1, 50))[1]
+    assert entry["event_type"] == "case.arbitration_state_changed" and "arbitrate the group" in entry["what"]
+    assert await read_inbox(store, subscriber, False, 1, 50) == (False, [])  # empty, not an error
+    with pytest.raises(NotFound):
+        await mark_read(store, subscriber, entry["_id"])
+    assert store.inbox[entry["_id"]]["read"] is False  # the refusal changed nothing
+    for role in (Role.OPERATOR, Role.BUREAU_REGISTRAR):
+        assert await read_inbox(store, caller(role, "110000"), False, 1, 50) == (False, [])
+
+
+def deletion_of(group: ev.GroupOpened) -> ev.ActionSubmitted:
+    """School A's registrar asks to delete its member: the leader must confirm."""
+    return ev.ActionSubmitted(
+        producer="workflow", group_id=group.group_id, problem_type=group.problem_type,
+        province_codes=group.province_codes, **mention(A), action=Action.DELETE,
+        actor=ev.Actor(role=Role.SCHOOL_REGISTRAR, organisation_code=A.school_code),
+        needs_leader_confirmation=True)
+
+
+async def test_a_school_leader_and_its_registrar_each_see_only_their_own() -> None:
+    parts, store, _, _ = fake_parts()
+    group = opened()
+    await notify_case_event(parts, arrived(group))
+    await notify_case_event(parts, arrived(deletion_of(group)))
+    leader = caller(Role.SCHOOL_LEADER, A.school_code)
+    [to_confirm] = (await read_inbox(store, leader, False, 1, 50))[1]
+    [to_handle] = (await read_inbox(store, REGISTRAR_A, False, 1, 50))[1]
+    assert "confirm the deletion" in to_confirm["what"] and to_handle["event_type"] == "case.group_opened"
+    with pytest.raises(NotFound):
+        await mark_read(store, REGISTRAR_A, to_confirm["_id"])
+    with pytest.raises(NotFound):
+        await mark_read(store, leader, to_handle["_id"])
+    await mark_read(store, leader, to_confirm["_id"])
+    assert [d["read"] for d in store.inbox.values()] == [False, False, True]
+
+
+async def test_one_event_reaches_two_roles_of_one_school_as_two_entries() -> None:
+    parts, store, _, _ = fake_parts()
+    group = opened()
+    await notify_case_event(parts, arrived(group))
+    cancelled = ev.RequestEnded(
+        producer="workflow", group_id=group.group_id, problem_type=group.problem_type,
+        province_codes=group.province_codes, **mention(A), action=Action.DELETE,
+        ended="cancelled", was_awaiting="leader")
+    for _ in range(2):  # redelivered: still one entry each
+        await deliver_to_inbox(parts, arrived(cancelled))
+    ended = [d for d in store.inbox.values() if d["event_type"] == "case.request_ended"]
+    assert sorted(d["role"] for d in ended) == ["school_leader", "school_registrar"]
+    assert {d["organisation_code"] for d in ended} == {A.school_code}
+
+
+async def test_an_entry_written_before_roles_is_shown_to_nobody() -> None:
+    _, store, _, _ = fake_parts()
+    store.inbox["e0:" + A.school_code] = {"_id": "e0:" + A.school_code, "organisation_code": A.school_code,
+                                         "what": "x", "event_type": "case.group_opened", "group_id": None,
+                                         "event_id": "e0", "at": NOW, "read": False}
+    for role in Role:
+        assert await read_inbox(store, caller(role, A.school_code), False, 1, 50) == (False, [])
+    with pytest.raises(NotFound):
+        await mark_read(store, REGISTRAR_A, "e0:" + A.school_code)
 
 
 async def test_one_digest_per_organisation_and_day_and_none_before_its_hour() -> None:
@@ -117,4 +199,19 @@ async def test_one_digest_per_organisation_and_day_and_none_before_its_hour() ->
     assert await send_digests(settings, store, mailer, NOW) == 1  # 110108 has nothing pending
     assert await send_digests(settings, store, mailer, NOW) == 0
     [(to, subject, body)] = mailer.mails
-    assert to == "a@example.cn" and "1 pending" in subject and "1 × handle the problem record" in body
+    assert to == "a@example.cn" and "1 pending" in subject
+    assert "学校学籍管理员 (school_registrar):\n  1 × 请处理问题学籍 (handle the problem record" in body
+
+
+async def test_a_digest_lists_what_waits_for_each_role_of_the_organisation() -> None:
+    parts, store, _, _ = fake_parts()
+    settings = NotifySettings(ENVIRONMENT="test", DIGEST_EMAILS={A.school_code: "a@example.cn"})
+    group = opened()
+    await notify_case_event(parts, arrived(group))
+    await notify_case_event(parts, arrived(deletion_of(group)))
+    mailer = FakeMailer()
+    assert await send_digests(settings, store, mailer, NOW) == 1  # one mail for the organisation
+    [(_, subject, body)] = mailer.mails
+    assert "2 pending" in subject
+    registrar, leader = body.index("(school_registrar):"), body.index("学校学籍主管领导 (school_leader):")
+    assert registrar < body.index("handle the problem record") < leader < body.index("confirm the deletion")
