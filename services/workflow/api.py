@@ -17,7 +17,7 @@ from services.common.problems import PROBLEM_RESPONSES
 
 from . import usecases
 from .schemas import ActionRequest, ArbitrationRequest, CaseView, Confirmation, Decline, Page, ReviewRequest
-from .usecases import AuditEntry, Cases, Listing, actor_of
+from .usecases import Cases, HistoryEntry, Listing, actor_of
 
 MAX_PAGE = 10_000  # the database skips (page - 1) × page_size documents: keep that bounded
 MEMBER = "/cases/{group_id}/members/{registry_number}"
@@ -77,7 +77,7 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
         return await usecases.view_case(cases, actor_of(principal), group_id)
 
     @api.get("/cases/{group_id}/history", summary="The group's audit trail: who did what, when and why")
-    async def get_history(group_id: UUID, principal: CurrentPrincipal) -> list[AuditEntry]:
+    async def get_history(group_id: UUID, principal: CurrentPrincipal) -> list[HistoryEntry]:
         return await usecases.read_history(cases, actor_of(principal), group_id)
 
     @api.post(f"{MEMBER}/actions", summary="School: attest, amend or delete")

@@ -20,7 +20,7 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     plumbing = Plumbing(SERVICE, settings, "Cases of problem groups: handling, review, arbitration.")
     store = CaseStore(plumbing.db, settings.deadline_policy)
     relay = OutboxRelay(store.cases, plumbing.broker)
-    cases = Cases(store, relay, settings.RULE_SET, by_province=settings.RULE_SETS,
+    cases = Cases(store, relay, settings.RULE_SET, settings.member_ref, by_province=settings.RULE_SETS,
                   name_search_key=settings.NAME_SEARCH_KEY.get_secret_value().encode())
     return assemble(
         plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, cases),

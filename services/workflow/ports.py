@@ -38,10 +38,10 @@ class CaseStore(Protocol):
     async def history(self, group_id: UUID) -> list[AuditEntry]:
         """The group's audit trail, oldest first."""
 
-    async def add_evidence(self, event: EvidenceStored) -> None:
+    async def add_evidence(self, event: EvidenceStored, member_ref: str) -> None:
         """Remember evidence stored for a member, with what its reviewer is shown (idempotent)."""
 
-    async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
+    async def evidence_of(self, group_id: UUID, member_ref: str) -> frozenset[UUID]:
         """The evidence stored for a member so far."""
 
     async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:

@@ -21,6 +21,12 @@ MEMBERS = {
     "members[].district_code": "string",
     "members[].province_code": "string",
 }
+CASE_MEMBERS = {  # a case event names members by reference; a brief only for the topic's own province
+    "members[].member_ref": "string",
+    "members[].school_code": "string",
+    "members[].district_code": "string",
+    "members[].province_code": "string",
+}
 CASE = {
     "event_id": "string",
     "event_type": "string",
@@ -58,26 +64,26 @@ PACTS = [
     Pact("dedup", "command.mark_attested_distinct", {"registry_numbers": "array"}),
     Pact("dedup", "command.accept_id_problem", {"registry_number": "string"}),
     # the evidence service learns members and arbiters from case events
-    Pact("evidence", "case.group_opened", {"group_id": "string", **MEMBERS}),
-    Pact("evidence", "case.members_changed", {"group_id": "string", **MEMBERS}),
+    Pact("evidence", "case.group_opened", {"group_id": "string", **CASE_MEMBERS}),
+    Pact("evidence", "case.members_changed", {"group_id": "string", **CASE_MEMBERS}),
     Pact("evidence", "case.arbitration_state_changed", {"group_id": "string", "status": "string"}),
     # notify works out recipients from every case event
-    Pact("notify", "case.group_opened", {**CASE, **MEMBERS}),
+    Pact("notify", "case.group_opened", {**CASE, **CASE_MEMBERS}),
     Pact("notify", "case.members_changed", {**CASE, "joined": "array"}),
     Pact(
         "notify",
         "case.action_submitted",
         {
             **CASE,
-            "registry_number": "string",
+            "member_ref": "string",
             "needs_leader_confirmation": "boolean",
             "needs_review": "boolean",
         },
     ),
-    Pact("notify", "case.reviewed", {**CASE, "registry_number": "string", "decision": "string"}),
-    Pact("notify", "case.auto_rejected", {**CASE, "registry_number": "string"}),
+    Pact("notify", "case.reviewed", {**CASE, "member_ref": "string", "decision": "string"}),
+    Pact("notify", "case.auto_rejected", {**CASE, "member_ref": "string"}),
     Pact("notify", "case.arbitration_decided", {**CASE, "approved": "string", "rejected": "array"}),
-    Pact("notify", "case.member_settled", {**CASE, "registry_number": "string", "outcome": "string"}),
+    Pact("notify", "case.member_settled", {**CASE, "member_ref": "string", "outcome": "string"}),
     Pact("notify", "case.group_closed", CASE),
     # a province system (contracts/examples/province_subscriber.py)
     Pact("province subscriber", "case.group_opened", {"occurred_at": "string", **CASE}),

@@ -25,6 +25,7 @@ from services.workflow.domain.handling import (
 from ..unit.workflow.factories import (
     EVIDENCE,
     NOW,
+    REF,
     arbiter,
     attest,
     brief,
@@ -93,7 +94,7 @@ def produced_messages() -> list[dict[str, Any]]:
     detected = ProblemDetected(
         producer="dedup", group_id=uuid4(), problem_type=ProblemType.ID_NOT_FOUND, members=(a,)
     )
-    id_case = open_case(detected, RuleSet.R2017, NOW)
+    id_case = open_case(detected, RuleSet.R2017, NOW, REF)
     submit_action(
         id_case,
         registrar(a),
@@ -110,7 +111,7 @@ def produced_messages() -> list[dict[str, Any]]:
     for member in (a, b):
         attest(ngb, member, approve=True, opinion="twins")
     messages += ngb.pending
-    id_attest = open_case(detected, RuleSet.R2017, NOW)
+    id_attest = open_case(detected, RuleSet.R2017, NOW, REF)
     submit_action(
         id_attest,
         registrar(a),
@@ -134,6 +135,7 @@ def produced_messages() -> list[dict[str, Any]]:
             sequence=1,
         ),
         NOW,
+        REF,
     )
     messages += joined.pending
     same_district = case_of(brief(4), brief(5))

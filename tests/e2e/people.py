@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 from xueji_contracts.enums import Role
+from xueji_contracts.refs import mask_registry_number
 from xueji_contracts.students import StudentRecord, StudentRegistered
 from xueji_contracts.topics import REGISTRATIONS
 
@@ -36,8 +37,13 @@ async def register(*records: StudentRecord) -> None:
 
 
 def case_of(client: httpx.Client, registry_numbers: set[str]) -> dict[str, Any] | None:
+    """The caller's case of exactly these members, as far as the caller may see them (another
+    school's G number masked, another province's member unnamed)."""
+    wanted = {mask_registry_number(rn) for rn in registry_numbers}
     for case in client.get("/v1/cases", params={"page_size": 200}).json()["items"]:
-        if {m["registry_number"] for m in case["members"]} == registry_numbers:
+        shown = [m["registry_number"] for m in case["members"]]
+        named = [mask_registry_number(rn) for rn in shown if rn]
+        if len(shown) == len(registry_numbers) and named and all(n in wanted for n in named):
             return dict(case)
     return None
 

@@ -73,7 +73,7 @@ def test_the_topics_job_gives_each_province_topic_its_shards_partitions() -> Non
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     command = job["spec"]["template"]["spec"]["containers"][0]["command"]
     partitions = json.loads(command[command.index("--case-partitions") + 1])
-    assert partitions["xueji.cases.440000.v1"] == 24 and partitions["xueji.cases.660000.v1"] == 6
+    assert partitions["xueji.cases.440000.v2"] == 24 and partitions["xueji.cases.660000.v2"] == 6
     assert len(partitions) == len(PROVINCES)
 
 

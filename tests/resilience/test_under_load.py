@@ -220,7 +220,8 @@ async def test_disrupted_under_load_the_system_loses_nothing_and_doubles_nothing
         assert all(len(c["state"]["members"]) == 2 for c in cases)
         ids = sorted(str(c["_id"]) for c in cases)
         known = {k["_id"]: set(k["members"]) for k in db["evidence_cases"].find({"_id": {"$in": ids}})}
-        assert known == {str(c["_id"]): set(c["state"]["members"]) for c in cases}  # who may upload
+        refs = {str(c["_id"]): {m["ref"] for m in c["state"]["members"].values()} for c in cases}
+        assert known == refs  # who may upload, known by member reference
     groups = sorted(str(c["_id"]) for c in cases)
     events = [e for m in await read_all(case_topic("630000")) if (e := decoded_or_none(m.value))]
 

@@ -76,7 +76,7 @@ class CaseStore:
             await self.cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
         await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
         await self.cases.create_index([("next_timer_at", ASCENDING)], sparse=True)
-        await self.evidence.create_index([("group_id", ASCENDING), ("registry_number", ASCENDING)])
+        await self.evidence.create_index([("group_id", ASCENDING), ("member_ref", ASCENDING)])
         await self.evidence.create_index([("evidence_id", ASCENDING)])
 
     async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
@@ -110,15 +110,14 @@ class CaseStore:
         cases = [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs[:limit]]
         return len(docs) > limit, cases
 
-    async def add_evidence(self, event: EvidenceStored) -> None:
-        """Evidence the evidence service stored for a member (idempotent: redelivery writes the same)."""
-        doc = {"group_id": str(event.group_id), "registry_number": event.registry_number,
+    async def add_evidence(self, event: EvidenceStored, member_ref: str) -> None:
+        """Evidence the evidence service stored for a member (idempotent: redelivery writes the same);
+        the member is kept by reference, never by registry number."""
+        doc = {"group_id": str(event.group_id), "member_ref": member_ref,
                "evidence_id": str(event.evidence_id), "file_name": event.file_name,
                "file_type": event.file_type, "size_bytes": event.size_bytes, "uploaded_at": event.occurred_at}
         await self.evidence.update_one(
-            {"_id": f"{event.group_id}:{event.registry_number}:{event.evidence_id}"}, {"$set": doc},
-            upsert=True
-        )
+            {"_id": f"{event.group_id}:{member_ref}:{event.evidence_id}"}, {"$set": doc}, upsert=True)
 
     async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
         found = self.evidence.find({"evidence_id": {"$in": sorted(map(str, evidence_ids))}})
@@ -130,8 +129,8 @@ class CaseStore:
                 size_bytes=d.get("size_bytes"), uploaded_at=d.get("uploaded_at"), link=link_of(eid))
         return files
 
-    async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
-        found = self.evidence.find({"group_id": str(group_id), "registry_number": registry_number})
+    async def evidence_of(self, group_id: UUID, member_ref: str) -> frozenset[UUID]:
+        found = self.evidence.find({"group_id": str(group_id), "member_ref": member_ref})
         return frozenset([UUID(d["evidence_id"]) async for d in found])
 
     async def due(self, now: datetime, limit: int = 100) -> list[UUID]:

@@ -125,7 +125,7 @@ class Actions(Settlement):
         member.move(Stage.AWAITING_LEADER if action is Action.DELETE else Stage.AWAITING_REVIEW, now)
         self.emit(ev.ActionSubmitted(
             **self.case_fields(),
-            registry_number=rn,
+            **self.mention(member),
             action=action,
             actor=actor.as_event_actor(),
             evidence_ids=evidence_ids,
@@ -139,8 +139,8 @@ class Actions(Settlement):
         """The school leader confirms a deletion its registrar requested."""
         member = self._awaiting_leader(actor, rn)
         needs_review = deletion_needs_review(member.brief)
-        self.emit(ev.DeletionConfirmed(**self.case_fields(), registry_number=rn, actor=actor.as_event_actor(),
-                                       needs_review=needs_review))
+        self.emit(ev.DeletionConfirmed(**self.case_fields(), **self.mention(member),
+                                       actor=actor.as_event_actor(), needs_review=needs_review))
         self.record(now, actor, "deletion_confirmed", member, before=Stage.AWAITING_LEADER)
         if needs_review:
             member.move(Stage.AWAITING_REVIEW, now)
@@ -181,7 +181,7 @@ class Actions(Settlement):
              now: datetime) -> None:
         leader = member.stage is Stage.AWAITING_LEADER
         awaiting: Literal["leader", "review"] = "leader" if leader else "review"
-        self.emit(ev.RequestEnded(**self.case_fields(), registry_number=member.rn, action=member.action,
+        self.emit(ev.RequestEnded(**self.case_fields(), **self.mention(member), action=member.action,
                                   ended=ended, was_awaiting=awaiting, reason=reason,
                                   actor=actor.as_event_actor()))
         self.record(now, actor, f"request_{ended}", member, reason=reason, before=member.stage)

@@ -33,8 +33,8 @@ class Arbitration(Settlement):
         self.emit(ev.ArbitrationDecided(
             **self.case_fields(),
             arbiter_code=side.arbiter_code or "",
-            approved=approved_rn,
-            rejected=tuple(m.rn for m in rejected),
+            approved=winner.ref,
+            rejected=tuple(m.ref for m in rejected),
             reason=reason,
             actor=actor.as_event_actor(),
             side_code=side.code,

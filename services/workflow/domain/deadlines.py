@@ -33,7 +33,8 @@ class Timer:
     registry_number: str | None = None
 
     def key(self, kind: str) -> str:
-        return f"{kind}:{self.stage.value}:{self.registry_number or '-'}:{self.due_at.isoformat()}"
+        return (f"{kind}:{self.stage.value}:{self.party_code}:{self.registry_number or '-'}:"
+                f"{self.due_at.isoformat()}")
 
 
 def timers(case: CaseState, policy: DeadlinePolicy) -> list[Timer]:

@@ -13,14 +13,15 @@ from xueji_contracts.problems import MembershipChanged, ProblemCleared, ProblemD
 
 from .case import Actor, Case
 from .rules import ID_PROBLEMS
+from .state import Ref
 
 
-def open_case(event: ProblemDetected, rule_set: RuleSet, now: datetime) -> Case:
-    return Case.open(event, rule_set, now)
+def open_case(event: ProblemDetected, rule_set: RuleSet, now: datetime, ref: Ref) -> Case:
+    return Case.open(event, rule_set, now, ref)
 
 
-def apply_membership(case: Case, event: MembershipChanged | ProblemCleared, now: datetime) -> bool:
-    return case.apply_membership(event, now)
+def apply_membership(case: Case, event: MembershipChanged | ProblemCleared, now: datetime, ref: Ref) -> bool:
+    return case.apply_membership(event, now, ref)
 
 
 def submit_action(case: Case, actor: Actor, rn: str, action: Action, now: datetime, *,

@@ -11,7 +11,7 @@ from .errors import Invalid, Refused
 from .jurisdiction import require_school
 from .rules import may_reinitiate
 from .settlement import OPEN_ARBITRATION
-from .state import Actor, CaseState, Member, public
+from .state import Actor, CaseState, Member
 
 
 def reinitiation_refusal(case: CaseState, member: Member) -> Refused | None:
@@ -43,15 +43,15 @@ class Reinitiation(CaseState):
             group_id=self.reinitiated_group_id(rn),
             problem_type=self.problem_type,
             rule_set=current,
-            members={rn: Member(brief=member.brief, since=now)},
+            members={rn: Member(brief=member.brief, ref=member.ref, since=now)},
             opened_at=now,
             linked_group_id=self.group_id,
             reasons=self.reasons,
         )
-        self.emit(ev.Reinitiated(**self.case_fields(), registry_number=rn, new_group_id=new.group_id,
+        self.emit(ev.Reinitiated(**self.case_fields(), **self.mention(member), new_group_id=new.group_id,
                                  actor=actor.as_event_actor()))
         self.record(now, actor, "reinitiated", member)
-        new.emit(ev.GroupOpened(**new.case_fields(), rule_set=current, members=(public(member.brief),),
+        new.emit(ev.GroupOpened(**new.case_fields(), rule_set=current, members=new.case_members(),
                                 arbitration_status=new.arbitration, linked_group_id=self.group_id))
         new.record(now, actor, "group_opened_by_reinitiation", new.members[rn])
         return new

@@ -45,7 +45,7 @@ class Review(Settlement):
         if decision is ReviewDecision.APPROVED and action is Action.ATTEST and (
                 refused := one_attestation_per_district(self, member)):
             raise refused
-        self.emit(ev.Reviewed(**self.case_fields(), registry_number=rn, action=action, decision=decision,
+        self.emit(ev.Reviewed(**self.case_fields(), **self.mention(member), action=action, decision=decision,
                               reason=reason, actor=actor.as_event_actor()))
         before = member.stage
         if decision is ReviewDecision.REJECTED:
@@ -81,7 +81,7 @@ class Review(Settlement):
             other = self.members[rn]
             other.rejected_reason, other.auto_rejected_by = AUTO_REJECTION, approved.rn
             other.move(Stage.TO_HANDLE, now)
-            self.emit(ev.AutoRejected(**self.case_fields(), registry_number=other.rn,
-                                      because_of=approved.rn, reason=AUTO_REJECTION))
+            self.emit(ev.AutoRejected(**self.case_fields(), **self.mention(other),
+                                      because_of=approved.ref, reason=AUTO_REJECTION))
             self.record(now, None, "auto_rejected", other, reason=AUTO_REJECTION,
                         before=Stage.AWAITING_REVIEW)

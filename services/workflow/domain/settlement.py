@@ -69,13 +69,13 @@ class Settlement(CaseState):
     def _settle_side(self, code: str, now: datetime) -> None:
         side, members = self.side(code), self.side_members(code)
         status = side_status(self, members, side.decided)
-        arbiter = side.arbiter_code
+        arbiter = side.arbiter_code if status is ArbitrationStatus.DECIDED else None
         if status is ArbitrationStatus.PENDING:  # recomputed over every approved member (§5)
             approved = [m.brief.district_code for m in members if m.stage is Stage.APPROVED]
             arbiter = lowest_common_superior(approved)
         if (status, arbiter) != (side.arbitration, side.arbiter_code):
-            if status is not side.arbitration:
-                side.since = now
+            if status is not side.arbitration or arbiter != side.arbiter_code:
+                side.since = now  # a new arbiter has its own full time
             side.arbitration, side.arbiter_code = status, arbiter
             self.emit(ev.ArbitrationStateChanged(**self.case_fields(), status=status, arbiter_code=arbiter,
                                                  side_code=code))
@@ -130,7 +130,7 @@ class Settlement(CaseState):
             self.settle_member(member, SettlementOutcome.AMENDED, now)
             return
         if member.stage in AWAITING:
-            self.emit(ev.RequestEnded(**self.case_fields(), registry_number=member.rn, action=member.action,
+            self.emit(ev.RequestEnded(**self.case_fields(), **self.mention(member), action=member.action,
                                       ended="cancelled", was_awaiting=AWAITING[member.stage],
                                       reason=CANCELLED))
             self.record(now, None, "request_cancelled", member, reason=CANCELLED, before=member.stage)
@@ -147,5 +147,5 @@ class Settlement(CaseState):
                 member.move(Stage.TO_HANDLE, now)
         joined_provinces = {self.members[rn].brief.province_code for rn in joined}
         self.finished_provinces = [p for p in self.finished_provinces if p not in joined_provinces]
-        self.emit(ev.GroupReopened(**self.case_fields(), joined=tuple(joined)))
+        self.emit(ev.GroupReopened(**self.case_fields(), joined=tuple(map(self.ref_of, joined))))
         self.record(now, None, "group_reopened")

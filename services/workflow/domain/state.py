@@ -6,13 +6,14 @@ themselves are the methods the modules next to this one add (``case.py`` compose
 ``now`` is always passed in: the domain reads no clock.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, Field
 from xueji_contracts.cases import Actor as EventActor
-from xueji_contracts.cases import MemberSettled
+from xueji_contracts.cases import CaseMember, MemberSettled
 from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord, MarkFormal
 from xueji_contracts.enums import (
     Action,
@@ -25,6 +26,7 @@ from xueji_contracts.enums import (
 )
 from xueji_contracts.envelope import Envelope
 from xueji_contracts.problems import MemberBrief
+from xueji_contracts.refs import mask_id_number, mask_name
 
 from .divisions import NATIONAL
 from .errors import Refused
@@ -62,8 +64,22 @@ class AuditEntry(BaseModel):
     after: str | None = None
 
 
+def masked_amendment(changes: AmendedFields) -> AmendedFields:
+    """An amendment once it is applied (or ends): its new name and ID number masked (DOMAIN §8)."""
+    update: dict[str, str] = {}
+    if changes.name is not None and not changes.name.endswith("*"):
+        update["name"] = mask_name(changes.name)
+    if changes.id_number is not None and "*" not in changes.id_number:
+        update["id_number"] = mask_id_number(changes.id_number)
+    return changes.model_copy(update=update) if update else changes
+
+
+Ref = Callable[[str], str]  # registry number → member_ref (xueji_contracts.refs, the platform's key)
+
+
 class Member(BaseModel):
     brief: MemberBrief
+    ref: str = Field(default="", description="Its member_ref: how events name it beyond its province.")
     stage: Stage = Stage.TO_HANDLE
     action: Action | None = None
     evidence_ids: tuple[UUID, ...] = ()
@@ -71,6 +87,7 @@ class Member(BaseModel):
     amendment: AmendedFields | None = None
     rejected_reason: str | None = None
     auto_rejected_by: str | None = Field(default=None, description="The approval that auto-rejected it.")
+    amendment_command: str | None = Field(default=None, description="The ApplyAmendment awaited from dedup.")
     lost_arbitration: bool = False
     outcome: SettlementOutcome | None = None
     reinitiated: bool = False
@@ -78,6 +95,8 @@ class Member(BaseModel):
 
     def move(self, stage: Stage, now: datetime) -> None:
         self.stage, self.since = stage, now
+        if stage not in (Stage.AWAITING_REVIEW, Stage.AWAITING_DEDUP) and self.amendment is not None:
+            self.amendment = masked_amendment(self.amendment)  # raw values only while the work needs them
 
     @property
     def rn(self) -> str:
@@ -155,6 +174,24 @@ class CaseState(BaseModel):
             raise Refused("member_of_group", f"{rn} is not a member of this group")
         return self.members[rn]
 
+    def mention(self, member: Member) -> dict[str, str]:
+        """How an event names one member (each province's copy then drops what it may not carry)."""
+        return {"member_ref": member.ref, "registry_number": member.rn}
+
+    def ref_of(self, rn: str) -> str:
+        return self.members[rn].ref
+
+    def case_members(self) -> tuple[CaseMember, ...]:
+        return tuple(CaseMember(member_ref=m.ref, school_code=m.brief.school_code,
+                                district_code=m.brief.district_code, province_code=m.brief.province_code,
+                                brief=public(m.brief)) for m in self.members.values())
+
+    def fill_refs(self, ref: Ref) -> None:
+        """Members stored before references existed get theirs."""
+        for member in self.members.values():
+            if not member.ref:
+                member.ref = ref(member.rn)
+
     def others(self, rn: str) -> list[MemberBrief]:
         return [m.brief for m in self.members.values() if m.rn != rn and not m.gone]
 
@@ -179,7 +216,7 @@ class CaseState(BaseModel):
     def settle_member(self, member: Member, outcome: SettlementOutcome, now: datetime) -> None:
         member.outcome = outcome
         member.move(Stage.SETTLED, now)
-        self.emit(MemberSettled(**self.case_fields(), registry_number=member.rn, outcome=outcome))
+        self.emit(MemberSettled(**self.case_fields(), **self.mention(member), outcome=outcome))
         self.record(now, None, f"settled_{outcome.value}", member)
 
     def delete_member(self, member: Member, now: datetime) -> None:
@@ -192,8 +229,10 @@ class CaseState(BaseModel):
 
     def command_amend(self, member: Member) -> None:
         changes = member.amendment or AmendedFields()
-        self.emit(ApplyAmendment(producer=PRODUCER, group_id=self.group_id, registry_number=member.rn,
-                                 changes=changes))
+        command = ApplyAmendment(producer=PRODUCER, group_id=self.group_id, registry_number=member.rn,
+                                 changes=changes)
+        member.amendment_command = str(command.event_id)  # only dedup's report of this one settles it
+        self.emit(command)
 
     def reinitiated_group_id(self, rn: str) -> UUID:
         return uuid5(self.group_id, f"reinitiate:{rn}")

@@ -7,14 +7,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet
-from xueji_contracts.problems import MemberBrief
-from xueji_contracts.provinces import province_of
 
 from .actions import refusal
+from .disclosure import BriefView, shown_brief, shown_registry_number, shows_subject, shows_text, takes_part
 from .jurisdiction import arbiters_of
 from .reinitiation import reinitiation_refusal
 from .review import rejected_by_approving
-from .state import Actor, CaseState, Member, Side, Stage
+from .state import Actor, AuditEntry, CaseState, Member, Side, Stage
 
 
 class EvidenceFile(BaseModel):
@@ -53,7 +52,7 @@ class RequestView(BaseModel):
 class MemberView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    brief: MemberBrief | None = Field(description="Masked brief; None for a member in another province.")
+    brief: BriefView | None = Field(description="Masked brief; None for a member in another province.")
     registry_number: str | None
     school_code: str
     province_code: str
@@ -86,28 +85,6 @@ class CaseView(BaseModel):
 
 
 EvidenceIndex = dict[UUID, EvidenceFile]
-
-
-def sees_in_full(actor: Actor, member: Member) -> bool:
-    """Arbiters and operators see everyone; others see the members of their own province."""
-    return (actor.role in (Role.ARBITER, Role.OPERATOR)
-            or province_of(actor.organisation_code[:6]) == member.brief.province_code)
-
-
-def takes_part(actor: Actor, case: CaseState, member: Member) -> bool:
-    """The member's own school, its district bureau, the arbiter of its side, an operator."""
-    org = actor.organisation_code
-    match actor.role:
-        case Role.SCHOOL_REGISTRAR | Role.SCHOOL_LEADER:
-            return org == member.brief.school_code
-        case Role.BUREAU_REGISTRAR:
-            return org == member.brief.district_code
-        case Role.ARBITER:
-            side = case.sides.get(case.side_of(member))
-            return side is not None and org == side.arbiter_code
-        case Role.OPERATOR:
-            return True
-    return False
 
 
 def link_of(evidence_id: UUID) -> str:
@@ -158,20 +135,17 @@ def next_steps(case: CaseState, member: Member, actor: Actor) -> list[str]:
 
 def member_view(case: CaseState, member: Member, actor: Actor,
                 files: EvidenceIndex | None = None) -> MemberView:
-    full = sees_in_full(actor, member)
     party = takes_part(actor, case, member)
-    brief = (member.brief.model_copy(update={"name_key": None}) if party
-             else member.brief.model_copy(update={"gender": None, "birth_date": None, "name_key": None}))
     registrar = actor.role == Role.SCHOOL_REGISTRAR and actor.organisation_code == member.brief.school_code
     return MemberView(
-        brief=brief if full else None,
-        registry_number=member.rn if full else None,
+        brief=shown_brief(actor, case, member),
+        registry_number=shown_registry_number(actor, case, member),
         school_code=member.brief.school_code,
         province_code=member.brief.province_code,
         stage=member.stage.value,
         action=member.action,
         outcome=member.outcome,
-        rejected_reason=member.rejected_reason if full else None,
+        rejected_reason=member.rejected_reason if shows_text(actor, case, member) else None,
         allowed_actions=[a for a in Action if refusal(case, member, a) is None] if registrar else [],
         next_steps=next_steps(case, member, actor),
         request=request_view(case, member, files or {}) if party else None,
@@ -195,4 +169,41 @@ def case_view(case: CaseState, actor: Actor, files: EvidenceIndex | None = None)
     )
 
 
-__all__ = ["CaseView", "EvidenceFile", "EvidenceIndex", "MemberView", "arbiters_of", "case_view"]
+class HistoryEntry(BaseModel):
+    """One line of the audit trail as the reader may see it: the same rules as the case view."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    what: str
+    actor_role: str | None = None
+    actor_organisation: str | None = None
+    actor_subject: str | None = Field(default=None, description="Operators only.")
+    registry_number: str | None = Field(default=None, description="As in the case view (masked, or None).")
+    school_code: str | None = None
+    province_code: str | None = None
+    reason: str | None = Field(default=None, description="For the member's school, bureau and arbiter.")
+    before: str | None = None
+    after: str | None = None
+
+
+def history_view(case: CaseState, entries: list[AuditEntry], actor: Actor) -> list[HistoryEntry]:
+    """The audit trail through the rules of ``disclosure``, entry by entry."""
+    seen = []
+    for entry in entries:
+        member = case.members.get(entry.registry_number) if entry.registry_number else None
+        text = entry.reason if member is None or shows_text(actor, case, member) else None
+        seen.append(HistoryEntry(
+            at=entry.at, what=entry.what, before=entry.before, after=entry.after, reason=text,
+            actor_role=entry.actor.role if entry.actor else None,
+            actor_organisation=entry.actor.organisation_code if entry.actor else None,
+            actor_subject=entry.actor.subject if entry.actor and shows_subject(actor) else None,
+            registry_number=shown_registry_number(actor, case, member) if member else None,
+            school_code=member.brief.school_code if member else None,
+            province_code=member.brief.province_code if member else None,
+        ))
+    return seen
+
+
+__all__ = ["CaseView", "EvidenceFile", "EvidenceIndex", "HistoryEntry", "MemberView", "arbiters_of",
+           "case_view", "history_view"]

@@ -7,6 +7,7 @@ Routes and subscribers call these and nothing else of the domain; the ports they
 from services.common.auth import Principal
 
 from ..domain.case import Actor, AuditEntry
+from ..domain.views import HistoryEntry
 from .changing import Cases
 from .deadlines import fire_deadlines
 from .evidence import record_evidence
@@ -33,6 +34,7 @@ __all__ = [
     "Actor",
     "AuditEntry",
     "Cases",
+    "HistoryEntry",
     "Listing",
     "actor_of",
     "apply_amendment_result",

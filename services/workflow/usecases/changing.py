@@ -25,8 +25,10 @@ from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
 from services.common.outbox import Entry, entry
 
 from ..domain.case import Case
+from ..domain.disclosure import for_province
 from ..domain.errors import CaseNotFound, Refused
 from ..domain.rules import rule_set_for
+from ..domain.state import Ref
 from ..ports import CaseStore, Clock, Publisher
 
 ATTEMPTS = 10
@@ -42,7 +44,8 @@ def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
             entries.append(entry(DEDUP_COMMANDS, rn, event))
         else:
             provinces = getattr(event, "province_codes", case.province_codes)
-            entries += [entry(case_topic(p), str(case.group_id), event) for p in provinces]
+            entries += [entry(case_topic(p), str(case.group_id), for_province(event, p, case))
+                        for p in provinces]
     return entries
 
 
@@ -53,9 +56,10 @@ def utc_now() -> datetime:
 class Cases:
     """The ports a use case works with, and the versioned write they share."""
 
-    def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, clock: Clock = utc_now,
-                 by_province: dict[str, RuleSet] | None = None, name_search_key: bytes = b"") -> None:
-        self.store, self.relay, self.rule_set, self.clock = store, relay, rule_set, clock
+    def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, ref: Ref,
+                 clock: Clock = utc_now, by_province: dict[str, RuleSet] | None = None,
+                 name_search_key: bytes = b"") -> None:
+        self.store, self.relay, self.rule_set, self.ref, self.clock = store, relay, rule_set, ref, clock
         self.by_province = by_province or {}
         self.name_search_key = name_search_key  # dedup's key of each brief's ``name_key`` (finding by name)
 
@@ -67,6 +71,7 @@ class Cases:
         loaded = await self.store.load(group_id)
         if loaded is None:
             raise CaseNotFound(str(group_id))
+        loaded[0].fill_refs(self.ref)
         return loaded[0]
 
     async def change(self, group_id: UUID, decide: Callable[[Case, datetime], object]) -> Case:
@@ -76,6 +81,7 @@ class Cases:
             if loaded is None:
                 raise CaseNotFound(str(group_id))
             case, left_behind = loaded
+            case.fill_refs(self.ref)
             decide(case, self.clock())
             if not case.pending and not case.audit:
                 return case  # nothing happened: nothing to write

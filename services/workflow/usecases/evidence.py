@@ -7,4 +7,4 @@ from .changing import Cases
 
 async def record_evidence(cases: Cases, event: EvidenceStored) -> None:
     """Remember the file for its member (idempotent: a redelivered event writes the same)."""
-    await cases.store.add_evidence(event)
+    await cases.store.add_evidence(event, cases.ref(event.registry_number))

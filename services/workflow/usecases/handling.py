@@ -20,7 +20,7 @@ async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_num
                         evidence_ids: tuple[UUID, ...] = (), opinion: str | None = None,
                         amendment: AmendedFields | None = None, confirmed: bool = False) -> CaseView:
     """School: attest, amend or request deletion, citing evidence already uploaded for the member."""
-    known = await cases.store.evidence_of(group_id, registry_number)
+    known = await cases.store.evidence_of(group_id, cases.ref(registry_number))
     unknown = set(evidence_ids) - known
     elsewhere = frozenset(await cases.store.evidence_files(unknown)) if unknown else frozenset()
     case = await cases.change(group_id, lambda c, now: c.submit_action(

@@ -15,7 +15,7 @@ ProblemEvent = ProblemDetected | MembershipChanged | ProblemCleared | AmendmentA
 async def open_case(cases: Cases, event: ProblemDetected) -> bool:
     """Open the group's case; False when it is open already (a redelivered event)."""
     rule_set = cases.rule_set_for(tuple(sorted({m.province_code for m in event.members})))
-    opened = await cases.create(Case.open(event, rule_set, cases.clock()))
+    opened = await cases.create(Case.open(event, rule_set, cases.clock(), cases.ref))
     if not opened:
         log.info("case exists already", extra={"group_id": str(event.group_id)})
     return opened
@@ -24,7 +24,7 @@ async def open_case(cases: Cases, event: ProblemDetected) -> bool:
 async def apply_membership(cases: Cases, event: MembershipChanged | ProblemCleared) -> None:
     """Bring the case's members up to dedup's view; an event for an unknown group is dropped."""
     try:
-        await cases.change(event.group_id, lambda case, now: case.apply_membership(event, now))
+        await cases.change(event.group_id, lambda case, now: case.apply_membership(event, now, cases.ref))
     except CaseNotFound:
         log.warning("membership event for an unknown group", extra={"group_id": str(event.group_id)})
 

@@ -10,10 +10,11 @@ from xueji_contracts.enums import ProblemType
 from xueji_contracts.envelope import RegistryNumber
 from xueji_contracts.names import name_key, normalise_name
 
-from ..domain.case import Actor, AuditEntry, Case
+from ..domain.case import Actor, Case
+from ..domain.disclosure import takes_part
 from ..domain.errors import Invalid
 from ..domain.jurisdiction import require_arbiter_role, require_reviewer, require_view, visible_scope
-from ..domain.views import CaseView, case_view, takes_part
+from ..domain.views import CaseView, HistoryEntry, case_view, history_view
 from ..ports import Query
 from .changing import Cases
 
@@ -124,7 +125,7 @@ async def view_case(cases: Cases, actor: Actor, group_id: UUID) -> CaseView:
     return await seen_by(cases, await _visible(cases, actor, group_id), actor)
 
 
-async def read_history(cases: Cases, actor: Actor, group_id: UUID) -> list[AuditEntry]:
-    """The group's audit trail: who did what, when and why."""
-    await _visible(cases, actor, group_id)
-    return await cases.store.history(group_id)
+async def read_history(cases: Cases, actor: Actor, group_id: UUID) -> list[HistoryEntry]:
+    """The group's audit trail: who did what, when and why, as the caller may see it."""
+    case = await _visible(cases, actor, group_id)
+    return history_view(case, await cases.store.history(group_id), actor)

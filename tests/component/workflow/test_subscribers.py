@@ -23,7 +23,7 @@ from services.workflow.handlers import register_handlers
 from services.workflow.main import SERVICE
 from services.workflow.settings import WorkflowSettings
 
-from ...unit.workflow.factories import EVIDENCE, brief
+from ...unit.workflow.factories import EVIDENCE, REF, brief
 from ...unit.workflow.fakes import FakeCaseStore, RecordingPublisher, fake_cases
 
 
@@ -78,7 +78,7 @@ async def test_stored_evidence_becomes_citable_for_its_member(wired: Wired) -> N
                             registry_number=member.registry_number, province_code=member.province_code,
                             uploaded_by=member.school_code, file_type="jpg", size_bytes=1000, sha256="0" * 64)
     await wired.broker.publish(stored, topics.EVIDENCE)
-    assert await wired.store.evidence_of(event.group_id, member.registry_number) == frozenset(EVIDENCE)
+    assert await wired.store.evidence_of(event.group_id, REF(member.registry_number)) == frozenset(EVIDENCE)
 
 
 async def test_each_subscriber_keeps_its_consumer_group_and_acks_only_once_handled(wired: Wired) -> None:

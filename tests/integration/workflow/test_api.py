@@ -13,7 +13,7 @@ from services.workflow.cases import Cases
 from services.workflow.domain.handling import open_case
 from services.workflow.settings import WorkflowSettings
 
-from ...unit.workflow.factories import EVIDENCE, NOW, brief, evidence_stored
+from ...unit.workflow.factories import EVIDENCE, NOW, REF, brief, evidence_stored
 from .conftest import Client, problem_of
 
 pytestmark = pytest.mark.integration
@@ -22,9 +22,9 @@ ATTEST = {"action": "attest", "evidence_ids": [str(EVIDENCE[0])], "opinion": "tw
 
 async def opened(cases: Cases, *members: MemberBrief, problem: ProblemType = ProblemType.DUPLICATE_ID) -> str:
     event = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=problem, members=members)
-    assert await cases.create(open_case(event, RuleSet.R2017, NOW))
+    assert await cases.create(open_case(event, RuleSet.R2017, NOW, REF))
     for member in members:  # as the evidence service's events would have told it
-        await cases.store.add_evidence(evidence_stored(event.group_id, member))
+        await cases.store.add_evidence(evidence_stored(event.group_id, member), REF(member.registry_number))
     return str(event.group_id)
 
 
@@ -60,7 +60,8 @@ async def test_same_district_path_through_the_api_with_history(cases: Cases, as_
     history = (await school_a.get(f"/v1/cases/{group}/history")).json()
     whats = [h["what"] for h in history]
     assert whats[0] == "group_opened" and "auto_rejected" in whats and whats[-1] == "group_closed"
-    assert any(h["actor"] and h["actor"]["organisation_code"] == a.district_code for h in history)
+    assert any(h["actor_organisation"] == a.district_code for h in history)
+    assert all(h["actor_subject"] is None for h in history)  # who exactly: operators only
     # 佐证后发起重新处理: a new one-member group for school A only, linked to the closed one
     url = member_url(group, a, "reinitiation")
     assert (await school_a.post(url, json={"confirm": False})).status_code == 422

@@ -10,7 +10,7 @@ from services.workflow.cases import Cases
 from services.workflow.domain.case import Actor
 from services.workflow.domain.handling import open_case, review, submit_action
 
-from ...unit.workflow.factories import EVIDENCE, NOW, brief
+from ...unit.workflow.factories import EVIDENCE, NOW, REF, brief
 from .conftest import Client
 
 pytestmark = pytest.mark.integration
@@ -51,7 +51,7 @@ async def case_under_arbitration(cases: Cases) -> str:
     event = ProblemDetected(
         producer="dedup", group_id=uuid4(), problem_type=ProblemType.DUPLICATE_ID, members=(A, B)
     )
-    case = open_case(event, RuleSet.R2017, NOW)
+    case = open_case(event, RuleSet.R2017, NOW, REF)
     for m in (A, B):
         submit_action(
             case,

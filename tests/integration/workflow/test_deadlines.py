@@ -15,7 +15,7 @@ from services.workflow.cases import Cases
 from services.workflow.domain.handling import open_case
 from services.workflow.settings import WorkflowSettings
 
-from ...unit.workflow.factories import NOW, brief
+from ...unit.workflow.factories import NOW, REF, brief
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +30,13 @@ async def test_two_replicas_scanning_at_once_fire_each_timer_once(
         problem_type=ProblemType.DUPLICATE_ID,
         members=(brief(1), brief(2)),
     )
-    assert await cases.create(open_case(event, RuleSet.R2017, NOW))
+    assert await cases.create(open_case(event, RuleSet.R2017, NOW, REF))
     # a second replica with its own client, as after a restart: the timers live in the database
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         workflow_settings.MONGO_URI.get_secret_value(), tz_aware=True
     )
-    other = Cases(CaseStore(client[workflow_settings.MONGO_DATABASE], policy), cases.relay, RuleSet.R2017)
+    store = CaseStore(client[workflow_settings.MONGO_DATABASE], policy)
+    other = Cases(store, cases.relay, RuleSet.R2017, REF)
     later = NOW + timedelta(days=policy.school_handling_days + 1)
     cases.clock = other.clock = lambda: later
     try:

@@ -18,7 +18,7 @@ from services.workflow.cases import Cases
 from services.workflow.settings import WorkflowSettings
 
 from ...messages import decoded_or_none
-from ...unit.workflow.factories import EVIDENCE, brief
+from ...unit.workflow.factories import EVIDENCE, REF, brief
 from .conftest import Client
 
 pytestmark = pytest.mark.integration
@@ -71,7 +71,7 @@ async def test_a_problem_event_opens_a_case_announced_to_each_province_and_comma
     finally:
         await producer.stop()
     async with asyncio.timeout(30):
-        while not await cases.store.evidence_of(detected.group_id, a.registry_number):  # noqa: ASYNC110
+        while not await cases.store.evidence_of(detected.group_id, REF(a.registry_number)):  # noqa: ASYNC110
             await asyncio.sleep(0.2)
     school = as_party(Role.SCHOOL_REGISTRAR, a.school_code)
     url = f"/v1/cases/{detected.group_id}/members/{a.registry_number}"

@@ -13,7 +13,7 @@ from services.workflow.domain.handling import open_case
 from services.workflow.settings import WorkflowSettings
 
 from ...messages import province_subscriber
-from ...unit.workflow.factories import NOW, brief
+from ...unit.workflow.factories import NOW, REF, brief
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ async def test_a_province_receives_its_groups_events_and_no_other(
     xinjiang_only = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=duplicate,
                                     members=(brief(3, "650102"), brief(4, "650103")))
     for event in (ningxia_and_xinjiang, xinjiang_only):
-        assert await cases.create(open_case(event, RuleSet.R2017, NOW))
+        assert await cases.create(open_case(event, RuleSet.R2017, NOW, REF))
     seen: list[Any] = []
 
     async def read() -> None:

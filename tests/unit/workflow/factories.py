@@ -3,14 +3,17 @@
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from xueji_contracts.cases import CaseMember
 from xueji_contracts.enums import Action, IdType, ProblemType, RecordStatus, ReviewDecision, Role, RuleSet
 from xueji_contracts.evidence import EvidenceStored
 from xueji_contracts.problems import MemberBrief, ProblemDetected
 
+from services.common.settings import ServiceSettings
 from services.workflow.domain.case import Actor, Case
 from services.workflow.domain.handling import open_case, review, submit_action
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+REF = ServiceSettings(ENVIRONMENT="test").member_ref  # the member references of the test stack
 EVIDENCE = (UUID("00000000-0000-4000-8000-000000000001"),)
 
 
@@ -40,7 +43,7 @@ def case_of(
     *briefs: MemberBrief, problem: ProblemType = ProblemType.DUPLICATE_ID, rule_set: RuleSet = RuleSet.R2017
 ) -> Case:
     event = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=problem, members=briefs)
-    case = open_case(event, rule_set, NOW)
+    case = open_case(event, rule_set, NOW, REF)
     case.pending.clear()
     return case
 
@@ -79,3 +82,15 @@ def evidence_stored(group_id: UUID, member: MemberBrief, evidence_id: UUID = EVI
                           registry_number=member.registry_number, province_code=member.province_code,
                           uploaded_by=member.school_code, file_type="jpg", size_bytes=1000, sha256="0" * 64,
                           file_name="户口簿.jpg")
+
+
+def case_members(*briefs: MemberBrief) -> tuple[CaseMember, ...]:
+    """Members as a case event names them (the copy of a topic every member's province shares)."""
+    return tuple(CaseMember(member_ref=REF(b.registry_number), school_code=b.school_code,
+                            district_code=b.district_code, province_code=b.province_code, brief=b)
+                 for b in briefs)
+
+
+def mention(b: MemberBrief) -> dict[str, str]:
+    """How a case event names one member."""
+    return {"member_ref": REF(b.registry_number), "registry_number": b.registry_number}

@@ -13,7 +13,7 @@ from services.workflow.domain.case import AuditEntry, Case
 from services.workflow.domain.views import EvidenceFile, link_of
 from services.workflow.ports import Query
 
-from .factories import NOW
+from .factories import NOW, REF
 
 NAME_SEARCH_KEY = b"test-name-search-key"
 
@@ -58,8 +58,8 @@ class FakeCaseStore:
     async def history(self, group_id: UUID) -> list[AuditEntry]:
         return list(self.histories.get(group_id, []))
 
-    async def add_evidence(self, event: EvidenceStored) -> None:
-        self.evidence.add((event.group_id, event.registry_number, event.evidence_id))
+    async def add_evidence(self, event: EvidenceStored, member_ref: str) -> None:
+        self.evidence.add((event.group_id, member_ref, event.evidence_id))
         self.files[event.evidence_id] = EvidenceFile(
             evidence_id=event.evidence_id, file_name=event.file_name, file_type=event.file_type,
             size_bytes=event.size_bytes, uploaded_at=event.occurred_at, link=link_of(event.evidence_id))
@@ -67,8 +67,8 @@ class FakeCaseStore:
     async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
         return {e: f for e, f in self.files.items() if e in evidence_ids}
 
-    async def evidence_of(self, group_id: UUID, registry_number: str) -> frozenset[UUID]:
-        return frozenset(e for g, rn, e in self.evidence if (g, rn) == (group_id, registry_number))
+    async def evidence_of(self, group_id: UUID, member_ref: str) -> frozenset[UUID]:
+        return frozenset(e for g, ref, e in self.evidence if (g, ref) == (group_id, member_ref))
 
     async def stored(self, group_id: UUID) -> Case:
         loaded = await self.load(group_id)
@@ -101,5 +101,5 @@ class RecordingPublisher:
 def fake_cases(now: datetime = NOW) -> tuple[Cases, FakeCaseStore, RecordingPublisher]:
     """The use cases' unit over an in-memory store, a recording publisher and a fixed clock."""
     store, publisher = FakeCaseStore(), RecordingPublisher()
-    cases = Cases(store, publisher, RuleSet.R2017, clock=lambda: now, name_search_key=NAME_SEARCH_KEY)
+    cases = Cases(store, publisher, RuleSet.R2017, REF, clock=lambda: now, name_search_key=NAME_SEARCH_KEY)
     return cases, store, publisher

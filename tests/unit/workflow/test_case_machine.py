@@ -1,6 +1,7 @@
 """Random action sequences on one case keep its invariants (hypothesis stateful test)."""
 
 import contextlib
+from uuid import UUID, uuid4
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -30,7 +31,7 @@ from services.workflow.domain.handling import (
 )
 from services.workflow.domain.settlement import conflict_remains
 
-from .factories import EVIDENCE, NOW, arbiter, brief, bureau, case_of, leader, registrar
+from .factories import EVIDENCE, NOW, REF, arbiter, brief, bureau, case_of, leader, registrar
 
 DISTRICTS = ("110105", "110108", "120101", "440103")
 EXPECTED = (Refused, Invalid, OutsideJurisdiction)
@@ -126,7 +127,7 @@ class CaseMachine(RuleBasedStateMachine):
         event: MembershipChanged | ProblemCleared = (
             ProblemCleared(**fields, reason="no_duplicate_left", members=remaining)
             if cleared or not remaining else MembershipChanged(**fields, members=remaining))
-        self._do(lambda c: apply_membership(c, event, NOW))
+        self._do(lambda c: apply_membership(c, event, NOW, REF))
 
     @rule(i=member_index)
     def details_change(self, i: int) -> None:
@@ -143,13 +144,17 @@ class CaseMachine(RuleBasedStateMachine):
             self.briefs.append(brief(len(self.briefs) + 10, district))
             self.dedup_catches_up(cleared=False)
 
-    @rule(i=member_index, kept=st.booleans(), problem=st.sampled_from([None, *ProblemType]))
-    def amendment_applied(self, i: int, kept: bool, problem: ProblemType | None) -> None:
-        """Dedup reports what became of an amendment it applied (redelivered ones too)."""
+    @rule(i=member_index, kept=st.booleans(), problem=st.sampled_from([None, *ProblemType]),
+          stale=st.booleans())
+    def amendment_applied(self, i: int, kept: bool, problem: ProblemType | None, stale: bool) -> None:
+        """Dedup reports what became of an amendment it applied (or an earlier one, again)."""
         b = self._pick(i)
+        member = self.case.members.get(b.registry_number)
+        command = member.amendment_command if member else None
         event = AmendmentApplied(producer="dedup", group_id=self.case.group_id,
                                  registry_number=b.registry_number, member=b, identity_key_kept=kept,
-                                 id_problem=problem)
+                                 id_problem=problem,
+                                 causation_id=uuid4() if stale or not command else UUID(command))
         self._do(lambda c: c.apply_amendment_result(event, NOW))
 
     @invariant()
@@ -170,17 +175,17 @@ class CaseMachine(RuleBasedStateMachine):
 
     @invariant()
     def an_approved_request_makes_the_record_formal_in_the_case(self) -> None:
-        approved = {e.registry_number for e in self.events if isinstance(e, ev.Reviewed)
+        approved = {e.member_ref for e in self.events if isinstance(e, ev.Reviewed)
                     and e.decision is ReviewDecision.APPROVED and e.action is not Action.DELETE}
-        for rn in approved:
-            assert self.case.members[rn].brief.status is RecordStatus.FORMAL
+        for m in self.case.members.values():
+            assert m.ref not in approved or m.brief.status is RecordStatus.FORMAL
 
     @invariant()
     def an_approved_attestation_never_becomes_left_the_group(self) -> None:
-        attested = {e.registry_number for e in self.events
+        attested = {e.member_ref for e in self.events
                     if isinstance(e, ev.MemberSettled) and e.outcome is SettlementOutcome.ATTESTED}
-        for rn in attested:
-            assert self.case.members[rn].outcome is SettlementOutcome.ATTESTED
+        for m in self.case.members.values():
+            assert m.ref not in attested or m.outcome is SettlementOutcome.ATTESTED
 
     @invariant()
     def a_closed_group_has_no_conflict(self) -> None:

@@ -25,7 +25,7 @@ from services.workflow.domain.handling import (
     submit_action,
 )
 
-from .factories import EVIDENCE, NOW, arbiter, attest, brief, bureau, case_of, kinds, leader, registrar
+from .factories import EVIDENCE, NOW, REF, arbiter, attest, brief, bureau, case_of, kinds, leader, registrar
 
 APPROVE, REJECT = ReviewDecision.APPROVED, ReviewDecision.REJECTED
 
@@ -92,7 +92,7 @@ def test_two_districts_of_one_city_approve_then_the_city_arbitrates_and_the_lose
     review(case, bureau(b), b.registry_number, APPROVE, None, NOW)
     assert "command.apply_amendment" in kinds(case)
     assert not case.closed
-    apply_membership(case, left(case, a), NOW)
+    apply_membership(case, left(case, a), NOW, REF)
     assert case.closed
     assert case.members[b.registry_number].outcome is SettlementOutcome.AMENDED
 
@@ -250,9 +250,9 @@ def test_id_changed_amended_to_the_new_number_closes_when_dedup_clears() -> None
         members=(a,),
         sequence=1,
     )
-    assert apply_membership(case, cleared, NOW)
+    assert apply_membership(case, cleared, NOW, REF)
     assert case.closed
-    assert not apply_membership(case, cleared, NOW)  # redelivered: ignored
+    assert not apply_membership(case, cleared, NOW, REF)  # redelivered: ignored
 
 
 def test_duplicate_ngb_attestations_are_all_approved_and_sent_as_attested_distinct() -> None:
@@ -303,8 +303,8 @@ def test_a_cross_province_side_finishes_on_its_own() -> None:
 def test_a_member_joining_later_must_be_handled_too() -> None:
     a, b, c = brief(1), brief(2), brief(3, "120101")
     case = case_of(a, b)
-    apply_membership(case, left(case, a, b, c), NOW)
+    apply_membership(case, left(case, a, b, c), NOW, REF)
     assert case.members[c.registry_number].stage is Stage.TO_HANDLE
     [changed] = [e for e in case.pending if isinstance(e, ev.MembersChanged)]
-    assert changed.joined == (c.registry_number,) and len(changed.members) == 3
+    assert changed.joined == (REF(c.registry_number),) and len(changed.members) == 3
     assert case.province_codes == ("110000", "120000")

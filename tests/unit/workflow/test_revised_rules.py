@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from xueji_contracts import cases as ev
@@ -24,6 +24,7 @@ from xueji_contracts.problems import AmendmentApplied, MemberBrief, MembershipCh
 from services.workflow.domain import rules
 from services.workflow.domain.case import Case, Stage
 from services.workflow.domain.deadlines import DeadlinePolicy, timers
+from services.workflow.domain.disclosure import for_province
 from services.workflow.domain.errors import EvidenceNotKnownYet, Invalid, Refused
 from services.workflow.domain.handling import (
     apply_membership,
@@ -33,9 +34,9 @@ from services.workflow.domain.handling import (
     review,
     submit_action,
 )
-from services.workflow.domain.views import EvidenceFile, case_view
+from services.workflow.domain.views import EvidenceFile, case_view, history_view
 
-from .factories import EVIDENCE, NOW, arbiter, attest, brief, bureau, case_of, kinds, leader, registrar
+from .factories import EVIDENCE, NOW, REF, arbiter, attest, brief, bureau, case_of, kinds, leader, registrar
 
 APPROVE, REJECT = ReviewDecision.APPROVED, ReviewDecision.REJECTED
 
@@ -66,14 +67,17 @@ def dedup_says(case: Case, *members: MemberBrief, cleared: bool = False) -> None
              if cleared else
              MembershipChanged(producer="dedup", group_id=case.group_id, problem_type=case.problem_type,
                                members=members, sequence=sequence))
-    apply_membership(case, event, NOW)
+    apply_membership(case, event, NOW, REF)
 
 
 def applied(case: Case, b: MemberBrief, *, kept: bool = False, id_problem: ProblemType | None = None
             ) -> AmendmentApplied:
+    """Dedup's report of the amendment the case sent last for ``b``."""
+    command = case.members[b.registry_number].amendment_command
     return AmendmentApplied(producer="dedup", group_id=case.group_id, registry_number=b.registry_number,
                             member=b.model_copy(update={"status": RecordStatus.FORMAL}),
-                            identity_key_kept=kept, id_problem=id_problem)
+                            identity_key_kept=kept, id_problem=id_problem,
+                            causation_id=UUID(command) if command else None)
 
 
 def outcome(case: Case, b: MemberBrief) -> SettlementOutcome | None:
@@ -184,6 +188,57 @@ def test_a_reinitiated_members_amendment_settles_when_dedup_reports_it() -> None
     assert new.apply_amendment_result(applied(new, a), NOW)
     assert outcome(new, a) is SettlementOutcome.AMENDED and new.closed
     assert not new.apply_amendment_result(applied(new, a), NOW)  # redelivered: nothing more
+
+
+def test_a_report_of_an_earlier_amendment_delivered_again_settles_nothing() -> None:
+    a, b = brief(1), brief(2)
+    case = case_of(a, b)
+    amend(case, a)
+    review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
+    first = applied(case, a, kept=True)
+    case.apply_amendment_result(first, NOW)  # the number was kept: to handle again
+    amend(case, a)
+    review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
+    assert not case.apply_amendment_result(first, NOW)  # the first report again: not this amendment's
+    assert case.members[a.registry_number].stage is Stage.AWAITING_DEDUP
+    assert case.apply_amendment_result(applied(case, a), NOW)
+    assert outcome(case, a) is SettlementOutcome.AMENDED
+
+
+def test_a_member_that_had_gone_and_comes_back_is_handled_again() -> None:
+    a, b, c = brief(1), brief(2), brief(3)
+    case = case_of(a, b, c)
+    request_deletion(case, b)
+    confirm_deletion(case, leader(b), b.registry_number, NOW)
+    assert outcome(case, b) is SettlementOutcome.DELETED
+    event = MembershipChanged(producer="dedup", group_id=case.group_id, problem_type=case.problem_type,
+                              members=(a, b, c), joined=(b.registry_number,),
+                              sequence=case.dedup_sequence + 1)
+    apply_membership(case, event, NOW, REF)  # registered again upstream with the old number
+    member = case.members[b.registry_number]
+    assert (member.stage, member.outcome) == (Stage.TO_HANDLE, None)
+
+
+def test_an_attested_member_whose_record_leaves_the_number_no_longer_keeps_it() -> None:
+    a, b, c = brief(1, "440103"), brief(2, "440104"), brief(3, "440104")
+    case = case_of(a, b, c)
+    attest(case, a, approve=True)
+    request_deletion(case, c)
+    confirm_deletion(case, leader(c), c.registry_number, NOW)
+    attest(case, b, approve=True)
+    decide_arbitration(case, arbiter("440100"), a.registry_number, "older", NOW)
+    dedup_says(case, b)  # a's record was deleted upstream
+    assert outcome(case, a) is SettlementOutcome.LEFT_GROUP
+
+
+def test_an_arbiter_sees_only_its_own_side_of_a_cross_province_group_in_full() -> None:
+    a, b, c = brief(1, "440103", prefix="G"), brief(2, "440305"), brief(3, "110105", prefix="G")
+    case = case_of(a, b, c)
+    attest(case, a, approve=True)
+    attest(case, b, approve=True)
+    seen = {m.school_code: m for m in case_view(case, arbiter("440000")).members}
+    assert seen[a.school_code].registry_number == a.registry_number
+    assert seen[c.school_code].registry_number is None and seen[c.school_code].brief is None
 
 
 def test_an_amendment_that_keeps_the_number_returns_the_member_with_the_reason() -> None:
@@ -420,3 +475,74 @@ def test_the_rule_set_of_new_groups_is_chosen_per_province() -> None:
     assert rules.rule_set_for(("440000",), by_province, RuleSet.R2017) is RuleSet.R2014
     assert rules.rule_set_for(("110000",), by_province, RuleSet.R2017) is RuleSet.R2017
     assert rules.rule_set_for(("110000", "440000"), by_province, RuleSet.R2017) is RuleSet.R2017
+
+
+# --- issue 18: one rule for the view and the history ---------------------------------------------------
+
+def test_another_schools_g_member_is_masked_alike_in_the_view_and_the_history() -> None:
+    g = brief(1, prefix="G").model_copy(update={"masked_id_number": "110*************11", "gender": 1})
+    other, far = brief(2), brief(3, "440103")
+    case = case_of(g, other, far)
+    attest(case, g, opinion="本校学生，户口簿为证")
+    review(case, bureau(g), g.registry_number, REJECT, "证明材料不清晰", NOW)
+    entries = list(case.audit)
+    masked = g.registry_number[:4] + "*" * 12 + g.registry_number[-3:]
+    for reader in (registrar(other), bureau(far)):  # another school; another province's bureau
+        [seen] = [m for m in case_view(case, reader).members if m.school_code == g.school_code]
+        lines = [e for e in history_view(case, entries, reader) if e.school_code == g.school_code]
+        if reader.organisation_code.startswith("11"):
+            assert seen.registry_number == masked and seen.brief is not None
+            assert seen.brief.registry_number == masked and seen.brief.gender is None
+            assert {e.registry_number for e in lines} == {masked}
+        else:  # another province: province and school only
+            assert seen.registry_number is None and seen.brief is None
+            assert {e.registry_number for e in lines} == {None}
+            assert {e.province_code for e in lines} == {"110000"}
+        assert seen.rejected_reason is None
+        assert {e.reason for e in lines} == {None}  # neither the opinion nor the rejection's reason
+        assert all(e.actor_subject is None for e in history_view(case, entries, reader))
+        assert g.registry_number not in case_view(case, reader).model_dump_json()
+    own = [e for e in history_view(case, entries, registrar(g)) if e.school_code == g.school_code]
+    assert {e.registry_number for e in own} == {g.registry_number}
+    assert {e.reason for e in own} >= {"本校学生，户口簿为证", "证明材料不清晰"}
+    [mine] = [m for m in case_view(case, registrar(g)).members if m.school_code == g.school_code]
+    assert mine.registry_number == g.registry_number and mine.rejected_reason == "证明材料不清晰"
+
+
+def test_an_applied_amendment_is_kept_masked_in_the_case_and_its_audit() -> None:
+    a, b = brief(1), brief(2)
+    case = case_of(a, b)
+    amend(case, a, AmendedFields(id_number="440103201201011234", name="李四"))
+    review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
+    assert case.members[a.registry_number].amendment == AmendedFields(id_number="440103201201011234",
+                                                                     name="李四")  # until dedup applies it
+    case.apply_amendment_result(applied(case, a), NOW)
+    kept = case.members[a.registry_number].amendment
+    assert kept is not None and (kept.name, kept.id_number) == ("李*", "440*************34")
+    shown = case.model_dump_json() + "".join(e.model_dump_json() for e in case.audit)
+    assert "440103201201011234" not in shown and "李四" not in shown
+    assert any(e.what == "amendment_applied" and e.reason and "440*" in e.reason for e in case.audit)
+
+
+def test_each_provinces_copy_of_a_case_event_carries_only_its_own_members_in_full() -> None:
+    beijing, guangdong = brief(1, "110105", prefix="G"), brief(2, "440103", prefix="G")
+    case = case_of(beijing, guangdong)
+    attest(case, guangdong)
+    opened = next(e for e in case.pending if isinstance(e, ev.ActionSubmitted))
+    for province, own, other in (("110000", beijing, guangdong), ("440000", guangdong, beijing)):
+        members = for_province(case_of_event(case), province, case)
+        assert isinstance(members, ev.GroupOpened)
+        shown = {m.school_code: m for m in members.members}
+        assert shown[own.school_code].brief is not None and shown[other.school_code].brief is None
+        assert shown[other.school_code].member_ref == REF(other.registry_number)
+        copy = for_province(opened, province, case)
+        assert isinstance(copy, ev.ActionSubmitted) and copy.member_ref == REF(guangdong.registry_number)
+        assert copy.registry_number == (guangdong.registry_number if province == "440000" else None)
+        text = members.model_dump_json() + copy.model_dump_json()
+        assert other.registry_number not in text and other.registry_number[1:] not in text
+
+
+def case_of_event(case: Case) -> ev.GroupOpened:
+    """The case's opening event as its members are now."""
+    return ev.GroupOpened(**case.case_fields(), rule_set=case.rule_set, members=case.case_members(),
+                          arbitration_status=case.arbitration)
