@@ -31,6 +31,7 @@ from xueji_contracts.topics import PROBLEMS, REGISTRATIONS
 from services.cli.topics import create_topics
 from services.common import reading
 from services.dedup.adapters.store import record_to_doc
+from services.dedup.adapters.vault import Vault
 from services.dedup.demo import Generator
 from services.dedup.domain.identity import record_state
 from services.dedup.settings import DedupSettings
@@ -97,7 +98,8 @@ async def raw_broker_rate(settings: DedupSettings, messages: list[Message]) -> f
 
 async def raw_database_rate(settings: DedupSettings, records: list[StudentRecord], batch: int) -> float:
     pepper, today = settings.PEPPER.get_secret_value().encode(), date.today()
-    docs = [record_to_doc(record_state(r, pepper, today)) for r in records]
+    vault = Vault(pepper)
+    docs = [record_to_doc(record_state(r, pepper, today), vault) for r in records]
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
     collection = client[f"bench_raw_{uuid.uuid4().hex[:8]}"]["records"]
     started = time.perf_counter()

@@ -9,6 +9,7 @@ from services.common.service import run as run_service
 
 from .adapters.relay import OutboxRelay
 from .adapters.store import IdentityStore
+from .adapters.vault import Vault
 from .handlers import register_handlers
 from .settings import DedupSettings
 from .usecases import Dedup, Indexer
@@ -19,7 +20,7 @@ SERVICE = "xueji-dedup"
 def create_app(settings: DedupSettings | None = None) -> FastAPI:
     settings = settings or DedupSettings()
     plumbing = Plumbing(SERVICE, settings, "Identity index, ID checks and duplicate groups.")
-    store = IdentityStore(plumbing.db)
+    store = IdentityStore(plumbing.db, Vault(settings.PEPPER.get_secret_value().encode()))
     relay = OutboxRelay(store, plumbing.broker)
     search_key = settings.NAME_SEARCH_KEY.get_secret_value().encode()
     dedup = Dedup(Indexer(store, settings.PEPPER.get_secret_value().encode(), date.today, search_key), relay)

@@ -20,6 +20,9 @@ class IdentityStore(Protocol):
 
     groups_name: str  # the collection of groups, as ``Produced`` names it
 
+    def group_document(self, key: str) -> str:
+        """The stored id of a group's document (what ``Produced`` names it by)."""
+
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
         """The records stored of these, with their versions."""
 

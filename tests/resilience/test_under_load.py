@@ -46,7 +46,9 @@ from xueji_contracts.topics import (
 )
 
 from services.common.settings import ServiceSettings
+from services.dedup.adapters.vault import Vault
 from services.dedup.demo import synthetic_id_number
+from services.dedup.settings import DedupSettings
 
 from ..consumer_groups import read_all
 from ..messages import decoded_or_none
@@ -212,9 +214,11 @@ async def test_disrupted_under_load_the_system_loses_nothing_and_doubles_nothing
             school_b.join(10)
         await asyncio.sleep(3)  # anything late or doubled would show up now
         assert school_b.errors == []
-        records = list(db["dedup_records"].find({"_id": {"$in": sorted(ours)}}, {"status": 1}))
+        vault = Vault(DedupSettings().PEPPER.get_secret_value().encode())
+        record_ids = {vault.record_id(rn): rn for rn in ours}
+        records = list(db["dedup_records"].find({"_id": {"$in": sorted(record_ids)}}, {"status": 1}))
         assert len(records) == len(ours)
-        assert {r["_id"] for r in records if r["status"] == "deleted"} == school_b.ours
+        assert {record_ids[r["_id"]] for r in records if r["status"] == "deleted"} == school_b.ours
         cases = cases_of_ours()
         assert len(cases) == len(all_pairs) and all(c["closed"] for c in cases)
         assert all(len(c["state"]["members"]) == 2 for c in cases)

@@ -33,17 +33,22 @@ from services.common.outbox import push, with_outbox
 from ..domain.groups import Group
 from ..domain.identity import RecordState
 from ..ports import OutboxEntry, StoredRecord
+from .vault import ID_PREFIX, Vault
 
 Doc = dict[str, Any]
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry_number")
+# The registry number is never a field or key here: documents are found by its keyed hash and hold
+# it sealed (``vault``), since a G registry number is the full ID number.
 
 
-def record_to_doc(state: RecordState) -> Doc:
+def record_to_doc(state: RecordState, vault: Vault) -> Doc:
     # every field is a scalar but these: a field-by-field copy, not ``asdict``'s deep one (hot path)
-    doc: Doc = {"_id": state.registry_number, **{name: getattr(state, name) for name in RECORD_FIELDS}}
+    doc: Doc = {"_id": vault.record_id(state.registry_number),
+                **{name: getattr(state, name) for name in RECORD_FIELDS}}
+    doc["sealed_registry_number"] = vault.seal(state.registry_number)
     doc["birth_date"] = state.birth_date.isoformat()
     doc["id_birth"] = state.id_birth.isoformat() if state.id_birth else None
     doc["id_static_reasons"] = list(state.id_static_reasons)
@@ -51,7 +56,7 @@ def record_to_doc(state: RecordState) -> Doc:
     return doc
 
 
-def record_from_doc(doc: Doc) -> RecordState:
+def record_from_doc(doc: Doc, vault: Vault) -> RecordState:
     values: dict[str, Any] = {name: doc.get(name) for name in RECORD_FIELDS}
     values["status"] = RecordStatus(values["status"])
     values["id_type"] = IdType(values["id_type"])
@@ -61,29 +66,34 @@ def record_from_doc(doc: Doc) -> RecordState:
     values["id_static_reasons"] = tuple(values["id_static_reasons"] or ())
     values["last_amendment_kept_key"] = bool(values["last_amendment_kept_key"])
     values["applied_amendments"] = tuple(values["applied_amendments"] or ())
-    return RecordState(registry_number=doc["_id"], **values)
+    return RecordState(registry_number=vault.open(doc["sealed_registry_number"]), **values)
 
 
-def group_to_doc(group: Group) -> Doc:
+def group_to_doc(group: Group, vault: Vault) -> Doc:
+    """Members by the hash of their registry number, the number itself sealed in their brief."""
     return {
-        "members": {rn: brief.model_dump(mode="json") for rn, brief in group.members.items()},
+        "sealed_key": vault.seal(group.key) if group.key.startswith(ID_PREFIX) else group.key,
+        "members": {vault.record_id(rn): {**brief.model_dump(mode="json"), "registry_number": vault.seal(rn)}
+                    for rn, brief in group.members.items()},
         "group_id": str(group.group_id) if group.group_id else None,
         "problem_type": group.problem_type.value if group.problem_type else None,
         "reasons": list(group.reasons),
-        "attested_sets": [sorted(s) for s in group.attested_sets],
+        "attested_sets": [[vault.seal(rn) for rn in sorted(s)] for s in group.attested_sets],
         "opened": group.opened,
         "sequence": group.sequence,
     }
 
 
-def group_from_doc(doc: Doc) -> Group:
+def group_from_doc(doc: Doc, vault: Vault) -> Group:
+    key = doc["sealed_key"]
+    members = [{**b, "registry_number": vault.open(b["registry_number"])} for b in doc["members"].values()]
     return Group(
-        key=doc["_id"],
-        members={rn: MemberBrief.model_validate(b) for rn, b in doc["members"].items()},
+        key=vault.open(key) if doc["_id"].startswith(ID_PREFIX) else key,
+        members={b["registry_number"]: MemberBrief.model_validate(b) for b in members},
         group_id=UUID(doc["group_id"]) if doc["group_id"] else None,
         problem_type=ProblemType(doc["problem_type"]) if doc["problem_type"] else None,
         reasons=tuple(doc["reasons"]),
-        attested_sets=[frozenset(s) for s in doc["attested_sets"]],
+        attested_sets=[frozenset(map(vault.open, s)) for s in doc["attested_sets"]],
         opened=doc["opened"], sequence=doc["sequence"], version=doc["version"],
     )
 
@@ -91,11 +101,15 @@ def group_from_doc(doc: Doc) -> Group:
 class IdentityStore:
     """The identity index in MongoDB (``ports.IdentityStore``)."""
 
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], vault: Vault) -> None:
+        self.vault = vault
         self.records = db["dedup_records"]
         self.groups = db["dedup_groups"]
         self.groups_name = self.groups.name
         self.round_trips = 0  # database calls made (also a metric, read by the benchmark)
+
+    def group_document(self, key: str) -> str:
+        return self.vault.group_id(key)
 
     def count_round_trips(self, count: int) -> None:
         self._trips(count)
@@ -110,26 +124,30 @@ class IdentityStore:
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
         self._trips(1)
-        found = self.records.find({"_id": {"$in": registry_numbers}})
-        return {d["_id"]: (record_from_doc(d), d["version"]) async for d in found}
+        found = self.records.find({"_id": {"$in": [self.vault.record_id(rn) for rn in registry_numbers]}})
+        loaded = [(record_from_doc(d, self.vault), d["version"]) async for d in found]
+        return {state.registry_number: (state, version) for state, version in loaded}
 
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         """Groups with their unpublished entries."""
         self._trips(1)
-        found = self.groups.find({"_id": {"$in": keys}})
-        return {d["_id"]: (group_from_doc(d), d.get("outbox", [])) async for d in found}
+        found = self.groups.find({"_id": {"$in": [self.vault.group_id(k) for k in keys]}})
+        loaded = [(group_from_doc(d, self.vault), d.get("outbox", [])) async for d in found]
+        return {group.key: (group, outbox) for group, outbox in loaded}
 
     async def insert_groups(self, groups: list[Group]) -> set[str]:
         """Claim keys nobody holds yet (one insert each); return the keys already held."""
-        docs = [{"_id": g.key, **group_to_doc(g), "version": 1} for g in groups]
-        return await self._insert(self.groups, docs)
+        docs = [{"_id": self.vault.group_id(g.key), **group_to_doc(g, self.vault), "version": 1}
+                for g in groups]
+        return await self._insert(self.groups, docs, [g.key for g in groups])
 
     async def insert_records(self, states: list[RecordState]) -> set[str]:
         """Store records not indexed yet (one insert each); return the registry numbers already stored."""
-        return await self._insert(self.records, [{**record_to_doc(s), "version": 1} for s in states])
+        docs = [{**record_to_doc(s, self.vault), "version": 1} for s in states]
+        return await self._insert(self.records, docs, [s.registry_number for s in states])
 
-    async def _insert(self, collection: Any, docs: list[Doc]) -> set[str]:
-        return await self._write(collection, [InsertOne(d) for d in docs], [d["_id"] for d in docs])
+    async def _insert(self, collection: Any, docs: list[Doc], keys: list[str]) -> set[str]:
+        return await self._write(collection, [InsertOne(d) for d in docs], keys)
 
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
         """Record ``verified`` answers (registry number, request id) of records still waiting for them.
@@ -138,22 +156,23 @@ class IdentityStore:
         does: a stale answer (the record was amended and asked again) matches nothing, and
         the version bump sends a concurrent versioned writer back to re-read.
         """
-        ops = [UpdateOne({"_id": rn, "population_request_id": request_id, "population": None},
+        ops = [UpdateOne({"_id": self.vault.record_id(rn), "population_request_id": request_id,
+                          "population": None},
                          {"$set": {"population": PopulationOutcome.VERIFIED.value}, "$inc": {"version": 1}})
                for rn, request_id in answers]
         await self._write(self.records, ops, [rn for rn, _ in answers])
 
     async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
-        docs = [record_to_doc(state) for state, _ in writes]
+        docs = [record_to_doc(state, self.vault) for state, _ in writes]
         ops = [_versioned(doc.pop("_id"), version, doc, [])
                for doc, (_, version) in zip(docs, writes, strict=True)]
         return await self._write(self.records, ops, [state.registry_number for state, _ in writes])
 
     async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
         """Write groups read at their versions; return the keys that conflicted."""
-        ops = [_versioned(group.key, group.version, group_to_doc(group), entries)
-               for group, entries in writes]
+        ops = [_versioned(self.vault.group_id(group.key), group.version, group_to_doc(group, self.vault),
+                          entries) for group, entries in writes]
         return await self._write(self.groups, ops, [group.key for group, _ in writes])
 
     async def _write(self, collection: Any, ops: Sequence[InsertOne[Doc] | UpdateOne],

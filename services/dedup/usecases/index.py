@@ -144,8 +144,9 @@ class Indexer:
                     writes.append((group, entries))
                     earlier[key] = pending
             conflicts = await self.store.save_groups(writes)
-            produced += [(self.store.groups_name, g.key, e) for g, entries in writes
-                         if g.key not in conflicts for e in [*earlier[g.key], *entries]]
+            produced += [(self.store.groups_name, self.store.group_document(g.key), e)
+                         for g, entries in writes if g.key not in conflicts
+                         for e in [*earlier[g.key], *entries]]
             todo = {k: todo[k] for k in conflicts}
         raise RuntimeError(f"{len(todo)} groups kept conflicting")
 

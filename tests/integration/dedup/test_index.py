@@ -24,6 +24,7 @@ from services.common import outbox
 from services.common.settings import ServiceSettings
 from services.dedup.adapters.relay import written_by_collection
 from services.dedup.adapters.store import IdentityStore
+from services.dedup.adapters.vault import Vault
 from services.dedup.domain.groups import Group
 from services.dedup.domain.identity import record_state
 from services.dedup.indexer import Change, Indexer, Produced
@@ -41,8 +42,11 @@ async def database(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> Asyn
     await mongo.drop_database(f"dedup_{unique}")
 
 
+VAULT = Vault(PEPPER)
+
+
 def make_indexer(client: AsyncMongoClient[dict[str, Any]], database: str) -> Indexer:
-    return Indexer(IdentityStore(client[database]), PEPPER, lambda: TODAY)
+    return Indexer(IdentityStore(client[database], VAULT), PEPPER, lambda: TODAY)
 
 
 def registered(rec: Any) -> Change:
@@ -260,8 +264,10 @@ async def test_an_attested_id_problem_is_not_flagged_again_until_the_identity_ch
 async def test_nothing_personal_is_stored(mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = make_indexer(mongo, database)
     number = id_number()
+    g_record = record(3, number=number, name="欧阳娜娜", district="440103", prefix="G")
     await applied(indexer, [registered(record(1, number=number, name="欧阳娜娜")),
-                         registered(record(2, number=number, name="欧阳娜娜", district="110108"))])
+                         registered(record(2, number=number, name="欧阳娜娜", district="110108")),
+                         registered(g_record)])
     for collection in ("dedup_records", "dedup_groups"):
         async for doc in mongo[database][collection].find({}, {"outbox": 0}):
             text = json.dumps(doc, default=str, ensure_ascii=False)
@@ -313,15 +319,16 @@ async def test_a_verified_answer_is_stored_without_a_read_and_a_stale_one_change
     trips = indexer.store.round_trips
     assert await applied(indexer, [verified(request)]) == []
     assert indexer.store.round_trips == trips + 1
-    assert (await records.find_one({"_id": rec.registry_number}) or {})["population"] is None  # stale
+    found = {"_id": VAULT.record_id(rec.registry_number)}
+    assert (await records.find_one(found) or {})["population"] is None  # stale
     await applied(indexer, [verified(asked_again)])
-    assert (await records.find_one({"_id": rec.registry_number}) or {})["population"] == "verified"
+    assert (await records.find_one(found) or {})["population"] == "verified"
 
 
 
 async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_told(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    store = IdentityStore(mongo[database])
+    store = IdentityStore(mongo[database], VAULT)
     rec = record(1, number=id_number())
     first = record_state(rec, PEPPER, TODAY)
     second = record_state(rec.model_copy(update={"name": "王五"}), PEPPER, TODAY)
@@ -331,4 +338,4 @@ async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_t
     assert await store.save_groups([(Group("k", members={rec.registry_number: first.brief()}), [])]) == set()
     assert await store.save_groups([(Group("k"), [])]) == {"k"}
     [group] = [d async for d in store.groups.find({"_id": "k"})]
-    assert list(group["members"]) == [rec.registry_number]
+    assert list(group["members"]) == [VAULT.record_id(rec.registry_number)]

@@ -22,6 +22,9 @@ from .factories import PEPPER, TODAY
 class FakeIdentityStore:
     groups_name = "dedup_groups"
 
+    def group_document(self, key: str) -> str:
+        return key
+
     def __init__(self) -> None:
         self.records: dict[str, StoredRecord] = {}
         self.groups: dict[str, tuple[Group, list[OutboxEntry]]] = {}
