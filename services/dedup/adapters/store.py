@@ -81,6 +81,8 @@ def group_to_doc(group: Group, vault: Vault) -> Doc:
         "attested_sets": [[vault.seal(rn) for rn in sorted(s)] for s in group.attested_sets],
         "opened": group.opened,
         "sequence": group.sequence,
+        "closed_group_id": str(group.closed_group_id) if group.closed_group_id else None,
+        "closed_members": [vault.seal(rn) for rn in sorted(group.closed_members)],
     }
 
 
@@ -95,6 +97,8 @@ def group_from_doc(doc: Doc, vault: Vault) -> Group:
         reasons=tuple(doc["reasons"]),
         attested_sets=[frozenset(map(vault.open, s)) for s in doc["attested_sets"]],
         opened=doc["opened"], sequence=doc["sequence"], version=doc["version"],
+        closed_group_id=UUID(doc["closed_group_id"]) if doc.get("closed_group_id") else None,
+        closed_members=frozenset(map(vault.open, doc.get("closed_members", []))),
     )
 
 

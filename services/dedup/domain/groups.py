@@ -39,6 +39,10 @@ class Group:
     reasons: tuple[str, ...] = ()
     attested_sets: list[frozenset[str]] = field(default_factory=list)
     opened: int = 0  # how many groups this key has opened
+    # the group this key last closed and who was in it: a record that joins it later reopens that
+    # group (its case keeps the settled outcomes, DOMAIN §6) rather than opening a new one
+    closed_group_id: UUID | None = None
+    closed_members: frozenset[str] = frozenset()
     sequence: int = 0  # events emitted so far, for consumers to order them
     version: int = 0  # stored version, for optimistic concurrency
     pending: list[ProblemEvent] = field(default_factory=list)
@@ -49,7 +53,7 @@ class Group:
     def snapshot(self) -> "Group":
         """A copy as it is now, to tell after a change whether anything needs storing (``==``)."""
         return replace(self, members=dict(self.members), attested_sets=list(self.attested_sets),
-                       pending=list(self.pending))
+                       pending=list(self.pending), closed_members=frozenset(self.closed_members))
 
     # --- duplicate groups -------------------------------------------------------------
     def put(self, brief: MemberBrief) -> None:
@@ -102,7 +106,9 @@ class Group:
 
     # --- transitions ------------------------------------------------------------------
     def _settle(self, joined: tuple[str, ...], left: tuple[str, ...]) -> None:
-        if self.is_problem() and self.group_id is None:
+        if self.is_problem() and self.group_id is None and self.closed_members & set(self.members):
+            self._reopen()
+        elif self.is_problem() and self.group_id is None:
             self._open(None)
         elif self.is_problem():
             self._emit_membership(joined, left)
@@ -120,6 +126,12 @@ class Group:
             members=self._briefs(), reasons=self.reasons, suggested_id_number=suggested_id_number,
             sequence=self.sequence))
 
+    def _reopen(self) -> None:
+        """A record joined the key's closed group while a member of it is still here: that group
+        opens again (same id, next sequence), its newcomers named as joined."""
+        self.group_id = self.closed_group_id
+        self._emit_membership(tuple(sorted(set(self.members) - self.closed_members)), ())
+
     def _emit_membership(self, joined: tuple[str, ...], left: tuple[str, ...]) -> None:
         group_id, problem_type = self._open_group()
         self.sequence += 1
@@ -133,6 +145,8 @@ class Group:
         self.pending.append(ProblemCleared(
             producer=PRODUCER, group_id=group_id, problem_type=problem_type, reason=reason,
             members=self._briefs(), sequence=self.sequence))
+        if not self.key.startswith("idp:"):  # an ID problem that comes back is a problem of its own
+            self.closed_group_id, self.closed_members = group_id, frozenset(self.members)
         self.group_id = None
 
     def _open_group(self) -> tuple[UUID, ProblemType]:

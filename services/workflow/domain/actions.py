@@ -11,11 +11,11 @@ from uuid import UUID
 
 from xueji_contracts import cases as ev
 from xueji_contracts.commands import AmendedFields
-from xueji_contracts.enums import Action, ProblemType, Role, SettlementOutcome
+from xueji_contracts.enums import Action, IdType, ProblemType, Role, SettlementOutcome
 
 from .errors import EvidenceNotKnownYet, Invalid, Refused
 from .jurisdiction import require_school
-from .rules import deletion_needs_review, may_attest, may_delete
+from .rules import ID_PROBLEMS, deletion_needs_review, may_attest, may_delete
 from .settlement import Settlement
 from .state import Actor, CaseState, Member, Stage
 
@@ -76,9 +76,15 @@ def amendable_fields(case: CaseState) -> set[str]:
     return ID_FIELDS | {field for reason, field in MISMATCH_FIELDS.items() if reason in case.reasons}
 
 
-def check_amend(case: CaseState, amendment: AmendedFields | None) -> None:
+def check_amend(case: CaseState, member: Member, amendment: AmendedFields | None) -> None:
     if amendment is None or not amendment.model_fields_set:
         raise Invalid("an amendment needs new field values and at least one evidence file")
+    resident = (amendment.id_type or member.brief.id_type) is IdType.RESIDENT_ID
+    renamed_only = amendment.name is not None and amendment.id_number is None
+    if case.problem_type in ID_PROBLEMS and resident and renamed_only:
+        raise Invalid("变更姓名时请同时填写身份证件号：人口库按号码和姓名一起核验 (an amended name is "
+                      "verified with the population database together with the ID number: send the number "
+                      "as well, unchanged if it is right)")
     if amendment.id_number is not None and amendment.name is None:
         raise Invalid("变更身份证件号时请同时填写姓名：人口库按号码和姓名一起核验 (an amended ID number is "
                       "verified with the population database together with the name: send the name as well, "
@@ -116,7 +122,7 @@ class Actions(Settlement):
         if action is Action.ATTEST and not (opinion and opinion.strip()):
             raise Invalid("an attestation needs the school's opinion and at least one evidence file")
         if action is Action.AMEND:
-            check_amend(self, amendment)
+            check_amend(self, member, amendment)
         if action is Action.DELETE and not confirmed:
             raise Invalid("a deletion must be confirmed: send confirm=true")
         before = member.stage

@@ -209,8 +209,9 @@ async def test_an_attested_distinct_set_is_never_flagged_again_but_a_fourth_reco
     assert cleared["reason"] == "attested_distinct"
     assert events(await applied(indexer, [registered(r) for r in twins])) == []
     fourth = record(4, id_type=IdType.OTHER, district="510104")
-    [again] = events(await applied(indexer, [registered(fourth)]))
-    assert again["event_type"] == "problem.detected" and len(again["members"]) == 4
+    [again] = events(await applied(indexer, [registered(fourth)]))  # the attested group reopens for it
+    assert again["event_type"] == "problem.membership_changed" and len(again["members"]) == 4
+    assert (again["group_id"], again["joined"]) == (detected["group_id"], [fourth.registry_number])
 
 
 async def test_the_population_flow_raises_id_changed_with_the_new_number(

@@ -73,14 +73,24 @@ def test_the_group_id_is_derived_so_concurrent_openers_agree() -> None:
     assert first.group_id == second.group_id
 
 
-def test_a_reopened_key_gets_a_new_group() -> None:
-    a, b = briefs("110105", "110108")
+def test_a_record_joining_a_closed_group_reopens_it_and_a_key_of_new_people_gets_a_new_group() -> None:
+    """DOMAIN §6 [decided]: the closed group's case reopens for the newcomer, its settled members
+    keeping their outcomes; once nobody of it is left, the key's next duplicate is a group of its own."""
+    a, b, c, d = briefs("110105", "110108", "120101", "130102")
     group = Group("id:k")
     group.put(a)
     group.put(b)
     old = group.group_id
-    group.drop(b.registry_number)
+    group.drop(b.registry_number)  # amended away: the group clears, a keeps its attestation
+    assert group.group_id is None
+    group.put(c)
+    reopened = group.pending[-1]
+    assert isinstance(reopened, MembershipChanged)
+    assert (reopened.group_id, reopened.joined) == (old, (c.registry_number,))
+    group.drop(a.registry_number)
+    group.drop(c.registry_number)
     group.put(b)
+    group.put(d)
     assert group.group_id not in (None, old)
 
 
@@ -95,10 +105,10 @@ def test_an_attested_distinct_set_is_not_flagged_again_but_a_new_fourth_record_i
     group.drop(c.registry_number)
     group.put(c)
     assert group.group_id is None
-    group.put(d)
-    detected = group.pending[-1]
-    assert isinstance(detected, ProblemDetected)
-    assert len(detected.members) == 4
+    group.put(d)  # a fourth record joins the attested-distinct group: it reopens for d
+    reopened = group.pending[-1]
+    assert isinstance(reopened, MembershipChanged)
+    assert len(reopened.members) == 4 and reopened.joined == (d.registry_number,)
 
 
 def test_an_id_problem_opens_a_one_member_group_and_clears_when_fixed() -> None:

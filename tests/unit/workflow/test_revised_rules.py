@@ -19,8 +19,15 @@ from xueji_contracts.enums import (
     RuleSet,
     SettlementOutcome,
 )
-from xueji_contracts.problems import AmendmentApplied, MemberBrief, MembershipChanged, ProblemCleared
+from xueji_contracts.problems import (
+    AmendmentApplied,
+    MemberBrief,
+    MembershipChanged,
+    ProblemCleared,
+    ProblemDetected,
+)
 
+from services.dedup.domain.groups import Group
 from services.workflow.domain import rules
 from services.workflow.domain.case import Case, Stage
 from services.workflow.domain.deadlines import DeadlinePolicy, timers
@@ -546,3 +553,37 @@ def case_of_event(case: Case) -> ev.GroupOpened:
     """The case's opening event as its members are now."""
     return ev.GroupOpened(**case.case_fields(), rule_set=case.rule_set, members=case.case_members(),
                           arbitration_status=case.arbitration)
+
+
+def test_dedups_own_events_reopen_a_closed_case_for_a_record_that_joins_later() -> None:
+    """The path through dedup's real group transitions: b amended away clears the group; c registered
+    later with the number reopens that group, and its case for c only."""
+    a, b, c = brief(1), brief(2), brief(3)
+    group = Group("id:k")
+    group.put(a)
+    group.put(b)
+    [opened] = group.pending
+    assert isinstance(opened, ProblemDetected)
+    case = Case.open(opened, RuleSet.R2017, NOW, REF)
+    attest(case, a, approve=True)
+    amend(case, b)
+    review(case, bureau(b), b.registry_number, APPROVE, None, NOW)
+    group.pending.clear()
+    group.drop(b.registry_number)  # dedup applied b's amendment: the number is a's alone
+    group.put(c)
+    cleared, reopened = group.pending
+    assert isinstance(cleared, ProblemCleared) and isinstance(reopened, MembershipChanged)
+    apply_membership(case, cleared, NOW, REF)
+    assert case.closed and outcome(case, a) is SettlementOutcome.ATTESTED
+    assert outcome(case, b) is SettlementOutcome.AMENDED
+    apply_membership(case, reopened, NOW, REF)
+    assert not case.closed and outcome(case, a) is SettlementOutcome.ATTESTED
+    assert case.members[c.registry_number].stage is Stage.TO_HANDLE
+
+
+def test_an_id_problem_amended_by_the_name_alone_is_refused_with_the_reason() -> None:
+    a = brief(1)
+    case = case_of(a, problem=ProblemType.ID_NAME_MISMATCH)
+    with pytest.raises(Invalid, match="together with the ID number"):
+        amend(case, a, AmendedFields(name="李四"))  # the population database could not check it again
+    amend(case, a, AmendedFields(name="李四", id_number="110105201201011234"))
