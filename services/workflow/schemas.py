@@ -2,10 +2,12 @@
 
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Action, ReviewDecision
 from xueji_contracts.envelope import RegistryNumber
+
+from services.common.text import Opinion, Reason, refuse_controls
 
 from .domain.views import CaseView as CaseView  # decided in the domain, answered as it is
 from .domain.views import MemberView as MemberView
@@ -21,25 +23,32 @@ class Page(BaseModel):
 class ActionRequest(BaseModel):
     action: Action
     evidence_ids: list[UUID] = Field(default=[], max_length=20)
-    opinion: str | None = Field(default=None, max_length=2000, description="Attest: the school's opinion.")
+    opinion: Opinion | None = Field(default=None, description="Attest: the school's opinion (≤ 2 000 chars).")
     amendment: AmendedFields | None = Field(
         default=None, description="Amend: the new values. A new ID number is verified with the population "
         "database together with the name, so send ``name`` with ``id_number`` (unchanged if it is right).")
     confirm: bool = Field(default=False, description="Delete: the requester's explicit confirmation.")
 
+    @field_validator("amendment")
+    @classmethod
+    def _typed_name(cls, amendment: AmendedFields | None) -> AmendedFields | None:
+        if amendment is not None and amendment.name is not None:
+            refuse_controls(amendment.name)
+        return amendment
+
 
 class ReviewRequest(BaseModel):
     decision: ReviewDecision
-    reason: str | None = Field(default=None, max_length=2000, description="Mandatory when rejecting.")
+    reason: Opinion | None = Field(default=None, description="Mandatory when rejecting (≤ 2 000 characters).")
 
 
 class ArbitrationRequest(BaseModel):
     approved_registry_number: RegistryNumber
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class Decline(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the school leader declines.")
+    reason: Reason = Field(description="Why the school leader declines.")
 
 
 class Confirmation(BaseModel):
