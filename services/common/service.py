@@ -2,8 +2,9 @@
 the broker, and ``run``. A service's ``main.py`` only names its own parts.
 
 ``assemble`` applies every setting the README says each service honours: ``SUBSCRIBE``
-(no subscriber is registered on an API-only replica), the token verifier and the one
-table of problem responses (``problems.py``), health and metrics.
+(no subscriber is registered on an API-only replica), the token verifier, the one
+table of problem responses (``problems.py``), the HTTP limits (``limits.py``), health
+and metrics.
 """
 
 import asyncio
@@ -23,6 +24,7 @@ from .auth import verifier_from_settings
 from .deadletter import DeadLetters
 from .http import health_router
 from .kafka import make_broker
+from .limits import install_limits
 from .logs import configure_logging
 from .mongo import make_mongo_client
 from .problems import install_problem_handlers
@@ -128,6 +130,7 @@ def assemble(plumbing: Plumbing, *, subscribers: Callable[[], object] | None = N
     for name, value in (state or {}).items():
         setattr(app.state, name, value)
     install_problem_handlers(app)
+    install_limits(app, plumbing.settings)
     return app
 
 

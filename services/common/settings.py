@@ -48,6 +48,18 @@ class ServiceSettings(BaseSettings):
 
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = 8000
+    # HTTP limits (README "HTTP limits"; services/common/limits.py), checked before a route runs.
+    # All request headers together, names and values (a 13 MB Authorization header): 431 headers_too_large.
+    HTTP_MAX_HEADER_BYTES: int = Field(default=16 * 1024, gt=0)
+    # The body of a JSON request: 413 body_too_large, before reading it when Content-Length says so.
+    HTTP_MAX_BODY_BYTES: int = Field(default=64 * 1024, gt=0)
+    # An upload's body is its files at their largest (the service's MAX_FILES_PER_UPLOAD × MAX_FILE_BYTES)
+    # plus this much for the multipart boundaries and part headers.
+    HTTP_UPLOAD_OVERHEAD_BYTES: int = Field(default=64 * 1024, ge=0)
+    # A body must have arrived this long after the request's headers, or 408 body_timeout
+    # (a slow or trickled body holds a connection and a worker's memory).
+    HTTP_BODY_TIMEOUT_SECONDS: float = Field(default=15.0, gt=0)
+    HTTP_UPLOAD_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)  # the same for an upload
     # Static consumer-group membership: a process restarted with the same id (a crashed container
     # in the same pod) takes its partitions back at once instead of waiting for a rebalance.
     INSTANCE_ID: str | None = None
