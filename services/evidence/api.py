@@ -1,6 +1,6 @@
 """HTTP API of the evidence service: upload for one's own member, short-lived download links."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -8,12 +8,18 @@ from pydantic import BaseModel
 from xueji_contracts.envelope import RegistryNumber
 
 from services.common.auth import CurrentPrincipal
-from services.common.problems import PROBLEM_RESPONSES
+from services.common.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 
 from .ports import Parts
 from .usecases import Stored, link_evidence, store_evidence
 
 RN = Annotated[RegistryNumber, Query()]
+UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": title, "content": {MEDIA_TYPE: {}}}
+    for status, title in ((400, "Not a complete multipart body: no boundary, cut short, or unreadable"),
+                          (413, "A file larger than the limit"),
+                          (415, "No Content-Type, or not multipart/form-data"))
+}
 
 
 class StoredFile(BaseModel):
@@ -42,6 +48,7 @@ def router(parts: Parts) -> APIRouter:
     @api.post(
         "/evidence",
         summary="Upload evidence files for one of your school's members (multipart 'files')",
+        responses=UPLOAD_PROBLEMS,
         openapi_extra={
             "requestBody": {
                 "content": {

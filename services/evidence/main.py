@@ -13,6 +13,7 @@ from .adapters.records import Records
 from .handlers import register_handlers
 from .ports import Parts
 from .settings import EvidenceSettings
+from .usecases import sweep_orphans
 
 SERVICE = "xueji-evidence"
 
@@ -25,12 +26,14 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
                                 secret_key=settings.S3_SECRET_KEY.get_secret_value(),
                                 secure=settings.S3_SECURE, region=settings.S3_REGION))
     relay = OutboxRelay(records.evidence, plumbing.broker)
+    parts = Parts(settings, objects, records, relay)
     return assemble(
         plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, records),
-        routers=[api.router(Parts(settings, objects, records, relay))],
+        routers=[api.router(parts)],
         on_start=[records.ensure_indexes],
         on_stop=[relay.settled],
-        background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep")],
+        background=[every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep"),
+                    every(settings.ORPHAN_SWEEP_SECONDS, lambda: sweep_orphans(parts), "orphan sweep")],
         state={"objects": objects, "records": records},
     )
 

@@ -2,6 +2,7 @@
 outbox relay implement them, and the unit tests hand in fakes."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -12,6 +13,15 @@ from services.common.outbox import Entry, Written
 from .settings import EvidenceSettings
 
 Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One stored version of an object: its key, its version id and when it was written."""
+
+    key: str
+    version_id: str | None
+    written_at: datetime
 
 
 class ObjectStore(Protocol):
@@ -29,11 +39,23 @@ class ObjectStore(Protocol):
     async def link(self, bucket: str, key: str, seconds: int) -> str:
         """A presigned download link valid for ``seconds``."""
 
+    async def versions_before(self, bucket: str, before: datetime) -> list[ObjectVersion]:
+        """Every version in the bucket written before ``before`` (none when there is no bucket)."""
+
 
 class RecordStore(Protocol):
+    async def replace_members(
+        self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
+    ) -> bool:
+        """The group's members are now exactly ``members`` (where each sits: school, district and
+        province codes, by ``member_ref``), as a membership event of ``at`` tells; ``departed`` are
+        remembered as having left, and a member named again is no longer departed. False, and
+        nothing changed, when an event later than ``at`` already told (a late copy)."""
+
     async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
-        """Remember where members of the group sit (school, district, province codes), by
-        ``member_ref``; drop what was kept of them before under the registry numbers ``forget``."""
+        """Remember where members of the group sit, by ``member_ref``. With ``forget`` (registry
+        numbers the members were kept under before), only while those entries are still kept: the
+        entries move to ``members``."""
 
     async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
         """Remember the group's arbiter."""
@@ -46,6 +68,9 @@ class RecordStore(Protocol):
 
     async def get(self, evidence_id: UUID) -> Doc | None:
         """One evidence record."""
+
+    async def recorded_keys(self, bucket: str, keys: list[str]) -> set[str]:
+        """Those of ``keys`` in ``bucket`` that an evidence record names."""
 
     async def audit_link(
         self, evidence_id: UUID, subject: str, role: str, organisation: str, seconds: int

@@ -25,12 +25,22 @@ class EvidenceSettings(ServiceSettings):
     PROVINCE_TYPES: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     LINK_SECONDS: int = 300
     OUTBOX_SWEEP_SECONDS: float = 10.0
+    # an object no evidence record names is removed once this old (a crash between write and record)
+    ORPHAN_AGE_SECONDS: float = 900.0
+    ORPHAN_SWEEP_SECONDS: float = 300.0
 
     @model_validator(mode="after")
     def _bounded_links(self) -> Self:
         """Outside local and test a download link lives between 30 s and an hour."""
         if not self.is_development and not 30 <= self.LINK_SECONDS <= 3600:
             raise ValueError(f"XUEJI_LINK_SECONDS must be within 30–3600 s, not {self.LINK_SECONDS}")
+        return self
+
+    @model_validator(mode="after")
+    def _orphans_old_enough(self) -> Self:
+        """Outside local and test the sweep never reaches an upload still being recorded."""
+        if not self.is_development and self.ORPHAN_AGE_SECONDS < 60:
+            raise ValueError(f"XUEJI_ORPHAN_AGE_SECONDS must be at least 60 s, not {self.ORPHAN_AGE_SECONDS}")
         return self
 
     def allowed_types(self, province_code: str) -> tuple[str, ...]:

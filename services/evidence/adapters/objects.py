@@ -3,7 +3,7 @@
 import asyncio
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from minio import Minio
@@ -13,6 +13,8 @@ from minio.versioningconfig import VersioningConfig
 from urllib3.exceptions import HTTPError
 
 from services.common.errors import Unavailable
+
+from ..ports import ObjectVersion
 
 T = TypeVar("T")
 
@@ -77,6 +79,18 @@ class ObjectStore:
             self.client.presigned_get_object, bucket, key, expires=timedelta(seconds=seconds)
         )
         return url
+
+    async def versions_before(self, bucket: str, before: datetime) -> list[ObjectVersion]:
+        """Listed in a thread, kept only when older than ``before`` (an orphan sweep's candidates)."""
+
+        def listed() -> list[ObjectVersion]:
+            if not self.client.bucket_exists(bucket):
+                return []
+            found = self.client.list_objects(bucket, recursive=True, include_version=True)
+            return [ObjectVersion(o.object_name, o.version_id, o.last_modified) for o in found
+                    if o.object_name and o.last_modified is not None and o.last_modified < before]
+
+        return await self._call(listed)
 
     async def count(self, bucket: str) -> int:
         if not await self._call(self.client.bucket_exists, bucket):

@@ -1,6 +1,8 @@
 """Evidence records, the cases the service knows of (from case events), and the link audit.
 
-Members are kept by ``member_ref``, never by registry number (DOMAIN §8)."""
+Members are kept by ``member_ref``, never by registry number (DOMAIN §8). A case document holds
+``members`` (the group as its latest membership event names it, written at ``members_at``) and
+``departed`` (members that left, kept so their parties still read their evidence)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -23,12 +25,34 @@ class Records:
     async def ensure_indexes(self) -> None:
         await self.evidence.create_index("has_outbox", sparse=True)
         await self.evidence.create_index([("group_id", 1), ("member_ref", 1)])
+        await self.evidence.create_index([("bucket", 1), ("key", 1)])  # the orphan sweep
+
+    async def replace_members(
+        self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
+    ) -> bool:
+        """One conditional write: a copy of an older event (another province's topic may deliver
+        it late) matches no document, and its upsert collides on ``_id``."""
+        update: Doc = {"$set": {"members": members, "members_at": at,
+                                **{f"departed.{ref}": m for ref, m in departed.items()}}}
+        if members:
+            update["$unset"] = {f"departed.{ref}": "" for ref in members}
+        newer_or_none = [{"members_at": {"$exists": False}}, {"members_at": {"$lte": at}}]
+        try:
+            await self.cases.update_one({"_id": str(group_id), "$or": newer_or_none}, update, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
         update: Doc = {"$set": {f"members.{ref}": m for ref, m in members.items()}}
-        if forget:  # entries a group learnt before members were kept by member_ref
-            update["$unset"] = {f"members.{rn}": "" for rn in forget}
-        await self.cases.update_one({"_id": str(group_id)}, update, upsert=True)
+        if not forget:
+            await self.cases.update_one({"_id": str(group_id)}, update, upsert=True)
+            return
+        # entries a group learnt before members were kept by member_ref move, unless a membership
+        # event replaced them meanwhile (a member that left is not brought back)
+        update["$unset"] = {f"members.{rn}": "" for rn in forget}
+        still = {f"members.{rn}": {"$exists": True} for rn in forget}
+        await self.cases.update_one({"_id": str(group_id), **still}, update)
 
     async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
         await self.cases.update_one(
@@ -48,6 +72,10 @@ class Records:
 
     async def get(self, evidence_id: UUID) -> Doc | None:
         return await self.evidence.find_one({"_id": str(evidence_id)}, {"outbox": 0})
+
+    async def recorded_keys(self, bucket: str, keys: list[str]) -> set[str]:
+        found = self.evidence.find({"bucket": bucket, "key": {"$in": keys}}, {"key": 1, "_id": 0})
+        return {doc["key"] async for doc in found}
 
     async def audit_link(
         self, evidence_id: UUID, subject: str, role: str, organisation: str, seconds: int

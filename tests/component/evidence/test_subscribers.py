@@ -62,3 +62,18 @@ async def test_the_subscriber_keeps_its_consumer_group_and_acks_only_once_handle
     [subscriber] = wired.broker.subscribers
     assert getattr(subscriber, "group_id", None) == "xueji-evidence.cases"
     assert getattr(subscriber, "ack_policy", None) is AckPolicy.NACK_ON_ERROR
+
+
+async def test_a_membership_change_leaves_exactly_the_members_it_names(wired: Wired) -> None:
+    group, stays, leaves = uuid4(), brief(1, "110105"), brief(2, "110108")
+    common = {"producer": "workflow", "group_id": group, "problem_type": ProblemType.DUPLICATE_ID,
+              "province_codes": ("110000",)}
+    opened = ev.GroupOpened(**common, rule_set=RuleSet.R2017, members=case_members(stays, leaves),
+                            arbitration_status=ArbitrationStatus.NOT_NEEDED)
+    ref = wired.settings.member_ref
+    changed = ev.MembersChanged(**common, members=case_members(stays), left=(ref(leaves.registry_number),))
+    for event in (opened, changed, opened):  # the opening read again afterwards changes nothing
+        await wired.broker.publish(event, case_topic("110000"), key=str(group).encode())
+    case = await wired.records.case(group) or {}
+    assert list(case["members"]) == [ref(stays.registry_number)]
+    assert list(case["departed"]) == [ref(leaves.registry_number)]

@@ -138,6 +138,32 @@ async def test_an_oversized_upload_is_refused_without_reading_it_all(app: FastAP
     assert await objects(app) == 0
 
 
+async def test_a_truncated_upload_is_a_400_and_leaves_no_object_record_or_event(
+    app: FastAPI, client: Any
+) -> None:
+    files = [("files", ("a.jpg", JPEG)), ("files", ("b.doc", OLE2))]
+    request = httpx.Request("POST", "http://evidence", files=files)
+    body = request.read()
+    boundary = request.headers["Content-Type"].split("boundary=", 1)[1].encode()
+    second_part = body.index(b"\r\n--" + boundary) + 2  # the first delimiter after the first file
+    c: httpx.AsyncClient = client()
+    for cut in (len(body) // 4, second_part, len(body) - 4):  # in a file, between files, before the "--"
+        response = await c.post(
+            "/v1/evidence",
+            params={"group_id": str(GROUP), "registry_number": RN},
+            content=body[:cut],
+            headers={"Content-Type": request.headers["Content-Type"]},
+        )
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "upload_truncated"
+    assert await objects(app) == 0  # no object version, not even an empty one
+    assert await app.state.records.evidence.count_documents({}) == 0  # no record, so no outbox and no event
+    whole = await upload(c, ("a.jpg", JPEG), ("b.doc", OLE2))
+    assert whole.status_code == 200, whole.text
+    assert all(stored["new"] for stored in whole.json())  # nothing of the cut uploads was kept
+
+
 async def test_a_valid_file_is_stored_once_and_readable_only_by_the_parties(
     app: FastAPI, client: Any
 ) -> None:

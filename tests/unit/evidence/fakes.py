@@ -12,7 +12,7 @@ from xueji_contracts.cases import CaseMember
 from xueji_contracts.problems import MemberBrief
 
 from services.common.outbox import Entry, Written
-from services.evidence.ports import Parts
+from services.evidence.ports import ObjectVersion, Parts
 from services.evidence.settings import EvidenceSettings
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -30,11 +30,14 @@ def member_ref(registry_number: str) -> str:
 
 
 class FakeObjects:
-    """Objects by (bucket, key), every version kept, like a versioned bucket."""
+    """Objects by (bucket, key), every version kept, like a versioned bucket; a version is written
+    at ``now`` (a test moves it to write older objects)."""
 
     def __init__(self) -> None:
         self.buckets: set[str] = set()
         self.versions: dict[tuple[str, str], list[tuple[str, bytes, dict[str, str]]]] = {}
+        self.written_at: dict[tuple[str, str, str], datetime] = {}
+        self.now = NOW
 
     async def ensure_bucket(self, bucket: str) -> None:
         self.buckets.add(bucket)
@@ -44,7 +47,12 @@ class FakeObjects:
     ) -> str | None:
         versions = self.versions.setdefault((bucket, key), [])
         versions.append((f"v{len(versions) + 1}", data, metadata))
+        self.written_at[(bucket, key, versions[-1][0])] = self.now
         return versions[-1][0]
+
+    async def versions_before(self, bucket: str, before: datetime) -> list[ObjectVersion]:
+        return [ObjectVersion(key, version, at) for (b, key), versions in self.versions.items() if b == bucket
+                for version, _, _ in versions if (at := self.written_at[(b, key, version)]) < before]
 
     async def remove_version(self, bucket: str, key: str, version_id: str | None) -> None:
         self.versions[(bucket, key)] = [v for v in self.versions[(bucket, key)] if v[0] != version_id]
@@ -62,8 +70,21 @@ class FakeRecords:
         self.evidence: dict[str, Doc] = {}
         self.links: list[Doc] = []
 
+    async def replace_members(
+        self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
+    ) -> bool:
+        case = self.cases.setdefault(group_id, {})
+        if case.get("members_at", at) > at:  # a later event already told
+            return False
+        gone = {**case.get("departed", {}), **departed}
+        case.update(members=dict(members), members_at=at,
+                    departed={ref: p for ref, p in gone.items() if ref not in members})
+        return True
+
     async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
         known = self.cases.setdefault(group_id, {}).setdefault("members", {})
+        if any(rn not in known for rn in forget):  # replaced meanwhile by a membership event
+            return
         for rn in forget:
             known.pop(rn, None)
         known.update(members)
@@ -72,7 +93,7 @@ class FakeRecords:
         self.cases.setdefault(group_id, {})["arbiter_code"] = arbiter_code
 
     async def case(self, group_id: UUID) -> Doc | None:
-        return json.loads(json.dumps(self.cases[group_id])) if group_id in self.cases else None
+        return json.loads(json.dumps(self.cases[group_id], default=str)) if group_id in self.cases else None
 
     async def add(self, record: Doc, entries: list[Entry]) -> bool:
         if record["_id"] in self.evidence:
@@ -82,6 +103,10 @@ class FakeRecords:
 
     async def get(self, evidence_id: UUID) -> Doc | None:
         return self.evidence.get(str(evidence_id))
+
+    async def recorded_keys(self, bucket: str, keys: list[str]) -> set[str]:
+        named = {(r["bucket"], r["key"]) for r in self.evidence.values()}
+        return {key for key in keys if (bucket, key) in named}
 
     async def audit_link(
         self, evidence_id: UUID, subject: str, role: str, organisation: str, seconds: int
@@ -115,13 +140,20 @@ def fake_parts(settings: EvidenceSettings | None = None) -> tuple[Parts, FakeObj
     return parts, objects, records, published
 
 
+def form(*files: tuple[str, bytes], field: str = "files", data: dict[str, str] | None = None
+         ) -> tuple[dict[str, str], bytes]:
+    """The headers and whole body of a multipart form of ``files`` (under ``field``) and ``data``."""
+    request = httpx.Request("POST", "http://evidence", files=[(field, f) for f in files], data=data)
+    return dict(request.headers), request.read()
+
+
+async def chunked(body: bytes, size: int = 100) -> AsyncIterator[bytes]:
+    """``body`` as it streams in, ``size`` bytes at a time."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
 def multipart(*files: tuple[str, bytes]) -> tuple[dict[str, str], AsyncIterator[bytes]]:
     """The headers and streamed body of a multipart upload of ``files`` (in small chunks)."""
-    request = httpx.Request("POST", "http://evidence", files=[("files", f) for f in files])
-    body = request.read()
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(body), 100):
-            yield body[start : start + 100]
-
-    return dict(request.headers), chunks()
+    headers, body = form(*files)
+    return headers, chunked(body)
