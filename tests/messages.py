@@ -13,7 +13,7 @@ def decoded_or_none(value: bytes | None) -> dict[str, Any] | None:
     """A message's JSON object, or None for a poison message (not JSON, or not an object)."""
     try:
         decoded = json.loads(value or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
         return None
     return decoded if isinstance(decoded, dict) else None
 

@@ -9,9 +9,11 @@ member of another province is followed by its reference, province and school.
 
 import argparse
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer
+from pydantic import ValidationError
 from xueji_contracts.cases import GroupOpened, MemberEvent, MembersChanged
 from xueji_contracts.topics import CaseMessage, case_adapter, case_topic
 
@@ -19,13 +21,18 @@ Members = dict[str, str]  # member_ref → how this province may name it
 
 
 async def case_events(bootstrap: str, province: str, group: str) -> AsyncIterator[CaseMessage]:
-    """Every case event of groups with a member in ``province``, in order per group."""
+    """Every case event of groups with a member in ``province``, in order per group. A record that is
+    not a case event of this contract version is skipped and reported, never fatal."""
     consumer = AIOKafkaConsumer(case_topic(province), bootstrap_servers=bootstrap, group_id=group,
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:
         async for record in consumer:
-            yield case_adapter.validate_json(record.value)
+            try:
+                yield case_adapter.validate_json(record.value or b"")
+            except (ValidationError, RecursionError):
+                print(f"skipped an unreadable record at {record.topic}:{record.partition}:{record.offset}",
+                      file=sys.stderr)
     finally:
         await consumer.stop()
 
