@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -115,12 +115,17 @@ app.add_typer(dlq_app, name="dlq")
 
 
 @dlq_app.command("replay")
-def dlq_replay(service: Annotated[str | None, typer.Option(help="Only this service's dead letters, "
-                                                                 "e.g. xueji-notify.")] = None) -> None:
+def dlq_replay(
+    service: Annotated[str | None, typer.Option(
+        help="Only this service's dead letters, e.g. xueji-notify.")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        help="Only those parked at or after this UTC time.")] = None,
+) -> None:
     """Send dead letters not replayed yet back to the topics they came from."""
     from .deadletters import replay
 
-    asyncio.run(replay(ServiceSettings(), service, typer.echo))
+    parked_since = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+    asyncio.run(replay(ServiceSettings(), service, typer.echo, parked_since=parked_since))
 
 
 @app.command("openapi")

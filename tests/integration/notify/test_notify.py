@@ -4,6 +4,7 @@ import asyncio
 import secrets
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -190,6 +191,7 @@ async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
     province, url = receiver
     settings = notify_settings(unique, url, tmp_path)
     await start_at_end(groups_of("notify", settings.CONSUMER_GROUP))  # other tests' events: not ours
+    started = datetime.now(UTC)  # the replay sends back only what this test parked
     event = opened_event()
     province.failing.add(str(event.event_id))
     await publish(settings, event, ("110000",))
@@ -199,7 +201,7 @@ async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
         assert dict(parked.headers)["x-dlq-service"] == b"xueji-notify"
         assert b"HTTP 503" in dict(parked.headers)["x-dlq-error"]
         province.failing.clear()
-        await replay(settings, "xueji-notify", lambda _: None, group=f"replay-{unique}")
+        await replay(settings, "xueji-notify", lambda _: None, group=f"replay-{unique}", parked_since=started)
         await until(lambda: delivered(province, event))
     assert province.accepted.count(str(event.event_id)) == 1
 
