@@ -19,6 +19,8 @@ from services.common import deadletter
 from services.common.deadletter import DeadLetters, PoisonMessage
 from services.common.settings import ServiceSettings
 
+from ..consumer_groups import start_at_end
+
 RECORD = StudentRecord(registry_number="L110105201203040001", name="王五", gender=Gender.FEMALE,
                        birth_date=date(2012, 3, 4), id_type=IdType.PASSPORT, id_number="E1234567",
                        school_code="1101050001", district_code="110105")
@@ -50,7 +52,7 @@ async def test_poison_messages_are_parked_and_the_consumer_goes_on(with_real: bo
         handled.append(event.record.registry_number)
         done.set()
 
-    # the topic holds earlier runs' dead letters too, some with headers that are not UTF-8
+    # earlier runs' dead letters, some with headers that are not UTF-8, are skipped (see below)
     @broker.subscriber(DEAD_LETTERS, group_id=f"d-{unique}", auto_offset_reset="earliest",
                        parser=deadletter.tolerant_parser)
     async def on_dead_letter(message: KafkaMessage) -> None:
@@ -58,6 +60,8 @@ async def test_poison_messages_are_parked_and_the_consumer_goes_on(with_real: bo
         if headers.get(deadletter.SOURCE_TOPIC) == topic:
             parked.append((message.body, headers))
 
+    if with_real:  # the shared topic holds every earlier run's dead letters: read from its end
+        await start_at_end({f"d-{unique}": (DEAD_LETTERS,)})
     async with TestKafkaBroker(broker, with_real=with_real) as br:
         await br.publish(b"{not json", topic, key=b"k")
         await br.publish({"event_type": "student.registered", "producer": "x"}, topic, key=b"k")
