@@ -172,11 +172,12 @@ def moved_to(major: int) -> set[str]:
     return {m for m, names in topics_of.items() if all(n.endswith(f".v{major}") for n in names)}
 
 
-def incompatibilities(current: str | None = None) -> list[str]:
+def incompatibilities(current: str | None = None, against: str | None = None) -> list[str]:
     """Breaking changes against the last release. Within a major version none is allowed; a new
     major version may break a message only if it also moved it to topics of that version, so a
     consumer of the old topics never meets a message it cannot read."""
-    latest = latest_release()
+    latest = latest_release() if against is None else (
+        against, json.loads((RELEASES_DIR / f"{against}.json").read_text(encoding="utf-8")))
     if latest is None:
         return []
     name, old = latest
