@@ -6,7 +6,7 @@ default is refused, so a forgotten variable fails at start-up instead of in prod
 """
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +29,8 @@ def require_random_bytes(name: str, secret: SecretStr, development: bool) -> Non
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XUEJI_", extra="ignore", frozen=True)
+    # secrets a process never uses (the console has no database): not refused at their defaults
+    UNUSED_SECRETS: ClassVar[frozenset[str]] = frozenset()
 
     ENVIRONMENT: Environment = "local"
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -96,6 +98,7 @@ class ServiceSettings(BaseSettings):
             name
             for name, field in type(self).model_fields.items()
             if isinstance(field.default, SecretStr) and getattr(self, name) == field.default
+            and name not in self.UNUSED_SECRETS
         ]
         if defaults:
             raise ValueError(

@@ -5,22 +5,37 @@ what is the domain's, reached through the use cases; refusals are RFC 9457 probl
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from xueji_contracts.enums import ProblemType
 from xueji_contracts.envelope import RegistryNumber
 
 from services.common.auth import CurrentPrincipal
 from services.common.problems import PROBLEM_RESPONSES
 
-from . import usecases
-from .schemas import ActionRequest, ArbitrationRequest, CaseView, Confirmation, Decline, Page, ReviewRequest
+from . import downloads, usecases
+from .downloads import Format
+from .schemas import (
+    ActionRequest,
+    ArbitrationRequest,
+    CaseView,
+    Confirmation,
+    Decline,
+    Page,
+    ReviewRequest,
+    Statistics,
+)
 from .usecases import Cases, HistoryEntry, Listing, actor_of
 
 MAX_PAGE = 10_000  # the database skips (page - 1) × page_size documents: keep that bounded
 MEMBER = "/cases/{group_id}/members/{registry_number}"
+AS_LISTED = "As in GET /v1/cases."
+EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file: CSV (UTF-8 with BOM) or Excel, one row per member.",
+          "content": {"text/csv": {}, downloads.XLSX_TYPE: {}}}}
 
 
 def page_of(listing: Listing, page: int, page_size: int) -> Page:
@@ -58,6 +73,39 @@ def router(cases: Cases, page_size_max: int) -> APIRouter:
             opened_from=opened_from, opened_to=opened_to, registry_number=registry_number, name=name,
             page=page, page_size=page_size)
         return page_of(listing, page, page_size)
+
+    @api.get("/cases/export", summary="Export the problem records of the listing (CSV or Excel)",
+             response_class=StreamingResponse, responses=EXPORTED)
+    async def export_cases(
+        principal: CurrentPrincipal,
+        file_format: Annotated[Format, Query(alias="format", description="csv or xlsx")] = "csv",
+        problem_type: ProblemType | None = None,
+        status: Literal["open", "closed"] | None = None,
+        opened_from: datetime | None = None,
+        opened_to: datetime | None = None,
+        registry_number: Annotated[str | None, Query(max_length=32, description=AS_LISTED)] = None,
+        name: Annotated[str | None, Query(min_length=1, max_length=64, description=AS_LISTED)] = None,
+    ) -> StreamingResponse:
+        """The members of the groups GET /v1/cases lists with the same filters, one row each
+        (学籍号, 姓名, 学校代码, 问题类型, 处理状态, 是否需要仲裁, 期限, 问题组), shown as the case
+        view shows them. More than 100 000 rows are refused (422 ``export_too_large``): narrow
+        the filters."""
+        export = await usecases.export_cases(
+            cases, actor_of(principal), problem_type=problem_type, status=status, opened_from=opened_from,
+            opened_to=opened_to, registry_number=registry_number, name=name)
+        return await downloads.download(export, file_format)
+
+    @api.get("/statistics", summary="Progress (限期消化处理): your division and those directly below it")
+    async def statistics(
+        principal: CurrentPrincipal,
+        division: Annotated[str | None, Query(
+            pattern=r"^[0-9A-Za-z]{6,20}$", examples=["110105"],
+            description="A division (or school) within your jurisdiction; your own by default.")] = None,
+    ) -> Statistics:
+        """Problem records by type and stage, those overdue, and those cleared per week, for the
+        division and each division directly below it, from counters kept as cases change
+        (``pending_changes``: the changes not counted yet)."""
+        return await usecases.read_statistics(cases, actor_of(principal), division)
 
     @api.get("/reviews", summary="Bureau: groups with requests awaiting your review")
     async def list_reviews(principal: CurrentPrincipal, page: Pg = 1, page_size: Size = 50) -> Page:

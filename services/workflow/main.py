@@ -7,6 +7,7 @@ from services.common.service import Plumbing, assemble, every
 from services.common.service import run as run_service
 
 from . import api
+from .adapters.progress import ProgressStore
 from .adapters.store import CaseStore
 from .cases import Cases
 from .handlers import register_handlers
@@ -19,18 +20,21 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     settings = settings or WorkflowSettings()
     plumbing = Plumbing(SERVICE, settings, "Cases of problem groups: handling, review, arbitration.")
     store = CaseStore(plumbing.db, settings.deadline_policy)
+    progress = ProgressStore(plumbing.db, takeover_seconds=settings.PROGRESS_TAKEOVER_SECONDS)
     relay = OutboxRelay(store.cases, plumbing.broker)
     cases = Cases(store, relay, settings.RULE_SET, settings.member_ref, by_province=settings.RULE_SETS,
-                  name_search_key=settings.NAME_SEARCH_KEY.get_secret_value().encode())
+                  name_search_key=settings.NAME_SEARCH_KEY.get_secret_value().encode(), progress=progress,
+                  policy=settings.deadline_policy)
     return assemble(
         plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, cases),
         routers=[api.router(cases, settings.PAGE_SIZE_MAX)],
-        on_start=[store.ensure_indexes],
+        on_start=[store.ensure_indexes, progress.ensure_indexes],
         on_stop=[relay.settled],
         background=[
             every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep"),
             every(settings.DEADLINE_SCAN_SECONDS, lambda: cases.fire_deadlines(settings.deadline_policy),
                   "deadlines"),
+            every(settings.PROGRESS_SWEEP_SECONDS, progress.sweep, "progress sweep"),
         ],
         state={"cases": cases},
     )

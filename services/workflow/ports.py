@@ -5,6 +5,7 @@ Listings pass the store two query documents: the caller's jurisdiction (``scope`
 filters; their fields are the indexed listing fields the store derives at each write.
 """
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -15,6 +16,7 @@ from services.common.clock import Clock as Clock
 from services.common.outbox import Entry, Written
 
 from .domain.case import AuditEntry, Case
+from .domain.statistics import DivisionCounts
 from .domain.views import EvidenceFile
 
 Query = dict[str, Any]
@@ -32,6 +34,12 @@ class CaseStore(Protocol):
     ) -> tuple[bool, list[Case]]:
         """A page of cases, newest first, and whether more follow."""
 
+    def batches(self, scope: Query | None, filters: Query, size: int) -> AsyncIterator[list[Case]]:
+        """Every matching case, newest first, ``size`` at a time (never the whole result at once)."""
+
+    async def count_members(self, scope: Query | None, filters: Query, cases_at_most: int) -> int:
+        """How many members the matching cases hold, looking at no more than ``cases_at_most`` cases."""
+
     async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
         """Groups with a deadline timer to fire by ``now``."""
 
@@ -46,6 +54,22 @@ class CaseStore(Protocol):
 
     async def evidence_files(self, evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
         """What is known of these evidence files (those not heard of yet are missing)."""
+
+
+class Progress(Protocol):
+    """The progress counters (``domain/progress.py``): each case's tally, applied once per version."""
+
+    async def project(self, group_id: UUID) -> None:
+        """Bring the counters up to the case's stored version (idempotent; safe to repeat)."""
+
+    async def division(self, code: str) -> DivisionCounts | None:
+        """One division's counters; None when no problem record has reached it."""
+
+    async def children(self, code: str) -> list[DivisionCounts]:
+        """The counters of the divisions directly below ``code``."""
+
+    async def pending(self) -> int:
+        """How many cases have changes not yet counted."""
 
 
 class Publisher(Protocol):

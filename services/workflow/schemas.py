@@ -9,6 +9,7 @@ from xueji_contracts.envelope import RegistryNumber
 
 from services.common.text import Opinion, Reason, refuse_controls
 
+from .domain.statistics import Statistics as Statistics
 from .domain.views import CaseView as CaseView  # decided in the domain, answered as it is
 from .domain.views import MemberView as MemberView
 

@@ -34,6 +34,9 @@ class WorkflowSettings(ServiceSettings):
     REMINDER_DAYS_BEFORE: int = 2
     DEDUP_UPDATE_DAYS: int = 3  # an approved amendment not yet reflected by dedup is escalated after
     DEADLINE_SCAN_SECONDS: float = 60.0
+    PROGRESS_SWEEP_SECONDS: float = 10.0  # how often cases not yet counted are looked for
+    # a change of a case left half-counted (a crashed replica) is taken over after this long
+    PROGRESS_TAKEOVER_SECONDS: float = 60.0
     # dedup's key of each member brief's ``name_key`` (the same value): a searched name is hashed with it
     NAME_SEARCH_KEY: SecretStr = SecretStr(DEVELOPMENT_NAME_SEARCH_KEY)
 

@@ -3,9 +3,12 @@
 A write is ``update_one`` filtered on the version read (``upsert`` for a new case): when
 another request wrote first it matches nothing, or collides on ``_id`` (E11000), and the
 caller re-reads and decides again. Query fields (schools, districts, arbiter, what awaits
-review) are derived from the case at each write so listings are simple indexed finds.
+review) are derived from the case at each write so listings are simple indexed finds. The
+same write stores the case's progress ``tally`` and marks it ``tally_pending`` until the
+progress projection (``progress.py``) has counted that version.
 """
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +23,7 @@ from services.common.outbox import Entry, push
 from ..domain.case import AuditEntry, Case, Stage
 from ..domain.deadlines import DeadlinePolicy, next_fire_at
 from ..domain.jurisdiction import arbiters_of
+from ..domain.progress import tally
 from ..domain.views import EvidenceFile, link_of
 
 Doc = dict[str, Any]
@@ -76,6 +80,8 @@ class CaseStore:
             await self.cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
         await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
         await self.cases.create_index([("next_timer_at", ASCENDING)], sparse=True)
+        await self.cases.create_index([("tally_pending", ASCENDING)], sparse=True)
+        await self.cases.create_index([("opened_at", DESCENDING)])  # an operator's unfiltered export
         await self.evidence.create_index([("group_id", ASCENDING), ("member_ref", ASCENDING)])
         await self.evidence.create_index([("evidence_id", ASCENDING)])
 
@@ -88,10 +94,8 @@ class CaseStore:
     async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
         """Write the case at the version it was read; False when someone else wrote first."""
         state = case.model_dump(mode="json", exclude={"version"})
-        update = push(
-            {"$set": {"state": state, **query_fields(case, self.policy), "version": case.version + 1}},
-            entries,
-        )
+        fields = {**query_fields(case, self.policy), "tally": tally(case, self.policy), "tally_pending": True}
+        update = push({"$set": {"state": state, **fields, "version": case.version + 1}}, entries)
         if audit:
             update.setdefault("$push", {})["history"] = {"$each": [a.model_dump(mode="json") for a in audit]}
         try:
@@ -109,6 +113,35 @@ class CaseStore:
         docs = [d async for d in found.skip(offset).limit(limit + 1)]
         cases = [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs[:limit]]
         return len(docs) > limit, cases
+
+    async def batches(self, scope: Doc | None, filters: Doc, size: int) -> AsyncIterator[list[Case]]:
+        """Every matching case, newest first, ``size`` at a time. Each batch starts where the last
+        ended (at its ``opened_at``, leaving out the cases of that moment already given), so no
+        batch makes the database skip what came before."""
+        last: datetime | None = None
+        given_at_last: list[str] = []
+        while True:
+            query = listing_query(scope, filters)
+            if last is not None:
+                query["opened_at"] = {**query.get("opened_at", {}), "$lte": last}
+                query["_id"] = {"$nin": given_at_last}
+            found = self.cases.find(query, {"state": 1, "version": 1, "opened_at": 1})
+            docs = [d async for d in found.sort("opened_at", DESCENDING).limit(size)]
+            if not docs:
+                return
+            if docs[-1]["opened_at"] != last:
+                given_at_last = []
+            last = docs[-1]["opened_at"]
+            given_at_last += [d["_id"] for d in docs if d["opened_at"] == last]
+            yield [Case.model_validate({**d["state"], "version": d["version"]}) for d in docs]
+            if len(docs) < size:
+                return
+
+    async def count_members(self, scope: Doc | None, filters: Doc, cases_at_most: int) -> int:
+        """How many members the first ``cases_at_most`` matching cases hold: the listing's own indexed
+        find, reading only their registry numbers."""
+        found = self.cases.find(listing_query(scope, filters), {"registry_numbers": 1, "_id": 0})
+        return sum([len(d.get("registry_numbers", [])) async for d in found.limit(cases_at_most)])
 
     async def add_evidence(self, event: EvidenceStored, member_ref: str) -> None:
         """Evidence the evidence service stored for a member (idempotent: redelivery writes the same);

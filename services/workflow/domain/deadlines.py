@@ -63,6 +63,19 @@ def timers(case: CaseState, policy: DeadlinePolicy) -> list[Timer]:
     return found
 
 
+def waited_on(case: CaseState, policy: DeadlinePolicy) -> dict[str, Timer]:
+    """The deadline each waiting member waits on now, by registry number: its own (school, review,
+    dedup), or for an approved member its side's pending arbitration."""
+    every = timers(case, policy)
+    found = {t.registry_number: t for t in every if t.registry_number}
+    arbitrations = {t.party_code: t for t in every if t.stage is DeadlineStage.ARBITRATION}
+    for m in case.members.values():
+        side = case.sides.get(case.side_of(m))
+        if m.stage is Stage.APPROVED and side is not None and side.arbiter_code in arbitrations:
+            found[m.rn] = arbitrations[side.arbiter_code]
+    return found
+
+
 def next_fire_at(case: CaseState, policy: DeadlinePolicy) -> datetime | None:
     """When a timer of the case next fires (for the scanner's index); None: nothing to fire."""
     before = timedelta(days=policy.reminder_days_before)

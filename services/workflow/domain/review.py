@@ -13,7 +13,8 @@ from .rules import ID_PROBLEMS
 from .settlement import Settlement
 from .state import PRODUCER, Actor, CaseState, Member, Stage
 
-AUTO_REJECTION = "another attestation of this number was approved in the same district"
+AUTO_REJECTION = ("同一区县另一条佐证已核办通过，本条自动不通过 "
+                  "(another attestation of this number was approved in the same district)")
 
 
 def rejected_by_approving(case: CaseState, member: Member) -> list[str]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet
 
 from .actions import refusal
+from .deadlines import DeadlinePolicy, waited_on
 from .disclosure import BriefView, shown_brief, shown_registry_number, shows_subject, shows_text, takes_part
 from .jurisdiction import arbiters_of
 from .reinitiation import reinitiation_refusal
@@ -59,7 +60,11 @@ class MemberView(BaseModel):
     stage: str
     action: Action | None = None
     rejected_reason: str | None = None
+    auto_rejected_by: str | None = Field(default=None, description="The approved member whose attestation "
+                                         "rejected this one automatically (shown as the view shows it).")
     outcome: str | None = None
+    due_at: datetime | None = Field(default=None, description="期限: when the stage this member waits in is "
+                                    "due (its own, or for an approved member its side's arbitration).")
     allowed_actions: list[Action] = Field(default=[], description="What the school registrar may submit now.")
     next_steps: list[str] = Field(default=[], description="What the caller may do to this member now: "
                                   "withdraw, confirm_deletion, decline_deletion, review, reinitiate.")
@@ -134,7 +139,7 @@ def next_steps(case: CaseState, member: Member, actor: Actor) -> list[str]:
 
 
 def member_view(case: CaseState, member: Member, actor: Actor,
-                files: EvidenceIndex | None = None) -> MemberView:
+                files: EvidenceIndex | None = None, due: datetime | None = None) -> MemberView:
     party = takes_part(actor, case, member)
     registrar = actor.role == Role.SCHOOL_REGISTRAR and actor.organisation_code == member.brief.school_code
     return MemberView(
@@ -145,14 +150,25 @@ def member_view(case: CaseState, member: Member, actor: Actor,
         stage=member.stage.value,
         action=member.action,
         outcome=member.outcome,
+        due_at=due,
         rejected_reason=member.rejected_reason if shows_text(actor, case, member) else None,
+        auto_rejected_by=_auto_rejected_by(actor, case, member),
         allowed_actions=[a for a in Action if refusal(case, member, a) is None] if registrar else [],
         next_steps=next_steps(case, member, actor),
         request=request_view(case, member, files or {}) if party else None,
     )
 
 
-def case_view(case: CaseState, actor: Actor, files: EvidenceIndex | None = None) -> CaseView:
+def _auto_rejected_by(actor: Actor, case: CaseState, member: Member) -> str | None:
+    approved = case.members.get(member.auto_rejected_by or "")
+    if approved is None or member.stage is not Stage.TO_HANDLE or not shows_text(actor, case, member):
+        return None
+    return shown_registry_number(actor, case, approved)
+
+
+def case_view(case: CaseState, actor: Actor, files: EvidenceIndex | None = None,
+              policy: DeadlinePolicy | None = None) -> CaseView:
+    due = {rn: t.due_at for rn, t in waited_on(case, policy or DeadlinePolicy()).items()}
     return CaseView(
         group_id=case.group_id,
         problem_type=case.problem_type,
@@ -165,7 +181,7 @@ def case_view(case: CaseState, actor: Actor, files: EvidenceIndex | None = None)
         linked_group_id=case.linked_group_id,
         finished_provinces=case.finished_provinces,
         suggested_id_number=case.suggested_id_number,
-        members=[member_view(case, m, actor, files) for m in case.members.values()],
+        members=[member_view(case, m, actor, files, due.get(m.rn)) for m in case.members.values()],
     )
 
 

@@ -11,6 +11,7 @@ from ..domain.views import HistoryEntry
 from .changing import Cases
 from .deadlines import fire_deadlines
 from .evidence import record_evidence
+from .exporting import Export, export_cases
 from .handling import (
     confirm_deletion,
     decide_arbitration,
@@ -20,6 +21,7 @@ from .handling import (
     withdraw_request,
 )
 from .opening import apply_amendment_result, apply_membership, apply_problem, open_case
+from .progress import read_statistics
 from .reading import Listing, list_arbitrations, list_cases, list_reviews, read_history, view_case
 from .reinitiating import reinitiate_member
 
@@ -34,6 +36,7 @@ __all__ = [
     "Actor",
     "AuditEntry",
     "Cases",
+    "Export",
     "HistoryEntry",
     "Listing",
     "actor_of",
@@ -43,12 +46,14 @@ __all__ = [
     "confirm_deletion",
     "decide_arbitration",
     "decline_deletion",
+    "export_cases",
     "fire_deadlines",
     "list_arbitrations",
     "list_cases",
     "list_reviews",
     "open_case",
     "read_history",
+    "read_statistics",
     "record_evidence",
     "reinitiate_member",
     "review_request",

@@ -4,9 +4,11 @@ A change reads the case at its version, lets the case's own method decide, and w
 conditionally on that version. When another request or consumer wrote first, the case is
 read again and decided again (a second click then meets the new state and is refused by
 the domain, not by luck). The events are written with the state (the outbox) and then
-published.
+published, and the progress counters then count the new version (best effort: the
+service's progress sweep counts whatever this misses).
 """
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
@@ -25,12 +27,15 @@ from xueji_contracts.topics import DEDUP_COMMANDS, case_topic
 from services.common.outbox import Entry, entry
 
 from ..domain.case import Case
+from ..domain.deadlines import DeadlinePolicy
 from ..domain.disclosure import for_province
 from ..domain.errors import CaseNotFound, Refused
 from ..domain.rules import rule_set_for
 from ..domain.state import Ref
-from ..ports import CaseStore, Clock, Publisher
+from ..domain.statistics import DivisionCounts
+from ..ports import CaseStore, Clock, Progress, Publisher
 
+log = logging.getLogger(__name__)
 ATTEMPTS = 10
 COMMANDS = (AcceptIdProblem, ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
 
@@ -53,15 +58,34 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Uncounted:
+    """No progress counters (a ``Progress`` that counts nothing): for tools and tests that need none."""
+
+    async def project(self, group_id: UUID) -> None:
+        return None
+
+    async def division(self, code: str) -> DivisionCounts | None:
+        return None
+
+    async def children(self, code: str) -> list[DivisionCounts]:
+        return []
+
+    async def pending(self) -> int:
+        return 0
+
+
 class Cases:
     """The ports a use case works with, and the versioned write they share."""
 
     def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, ref: Ref,
                  clock: Clock = utc_now, by_province: dict[str, RuleSet] | None = None,
-                 name_search_key: bytes = b"") -> None:
+                 name_search_key: bytes = b"", progress: Progress | None = None,
+                 policy: DeadlinePolicy | None = None) -> None:
         self.store, self.relay, self.rule_set, self.ref, self.clock = store, relay, rule_set, ref, clock
         self.by_province = by_province or {}
         self.name_search_key = name_search_key  # dedup's key of each brief's ``name_key`` (finding by name)
+        self.progress: Progress = progress or Uncounted()
+        self.policy = policy or DeadlinePolicy()  # the deadlines an export shows
 
     def rule_set_for(self, provinces: tuple[str, ...]) -> RuleSet:
         """The rule set new groups of these provinces open under (``XUEJI_RULE_SETS``)."""
@@ -98,4 +122,12 @@ class Cases:
         if not await self.store.save(case, entries, case.audit):
             return False
         await self.relay.publish([(str(case.group_id), case.version + 1, [*left_behind, *entries])])
+        await self._count(case.group_id)
         return True
+
+    async def _count(self, group_id: UUID) -> None:
+        """Count the new version now; a failure only delays it to the progress sweep."""
+        try:
+            await self.progress.project(group_id)
+        except Exception:
+            log.warning("progress left for the sweep", extra={"group_id": str(group_id)}, exc_info=True)

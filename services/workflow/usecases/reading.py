@@ -66,11 +66,22 @@ def opened_between(start: datetime | None, end: datetime | None) -> Query:
     return {"opened_at": bounds} if bounds else {}
 
 
+def listing_filters(problem_type: ProblemType | None, status: Literal["open", "closed"] | None,
+                    opened_from: datetime | None, opened_to: datetime | None, search: Wanted | None) -> Query:
+    """The store's filters of a listing (or an export) of problem groups."""
+    filters = opened_between(opened_from, opened_to) | (search.filters() if search else {})
+    if problem_type:
+        filters["problem_type"] = problem_type.value
+    if status:
+        filters["closed"] = status == "closed"
+    return filters
+
+
 async def views(cases: Cases, found: list[Case], actor: Actor) -> list[CaseView]:
     """The cases as the caller sees them, with the evidence of their requests (one lookup)."""
     cited = {e for case in found for m in case.members.values() for e in m.evidence_ids}
     files = await cases.store.evidence_files(cited) if cited else {}
-    return [case_view(case, actor, files) for case in found]
+    return [case_view(case, actor, files, cases.policy) for case in found]
 
 
 async def seen_by(cases: Cases, case: Case, actor: Actor) -> CaseView:
@@ -92,11 +103,7 @@ async def list_cases(cases: Cases, actor: Actor, *, problem_type: ProblemType | 
     """Problem groups in the caller's jurisdiction, newest first; with ``registry_number`` or
     ``name`` (exact once normalised) those of that member, if the caller takes part in it."""
     search = wanted(cases, registry_number, name)
-    filters = opened_between(opened_from, opened_to) | (search.filters() if search else {})
-    if problem_type:
-        filters["problem_type"] = problem_type.value
-    if status:
-        filters["closed"] = status == "closed"
+    filters = listing_filters(problem_type, status, opened_from, opened_to, search)
     return await _listing(cases, actor, filters, page, page_size, search)
 
 

@@ -18,4 +18,4 @@ async def reinitiate_member(cases: Cases, actor: Actor, group_id: UUID, registry
     await cases.create(new)
     await cases.change(
         group_id, lambda case, now: case.reinitiate(actor, registry_number, confirmed, current, now))
-    return case_view(new, actor)
+    return case_view(new, actor, policy=cases.policy)

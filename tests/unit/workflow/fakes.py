@@ -1,21 +1,29 @@
 """In-memory ports of the workflow, for use-case and subscriber tests without broker or database."""
 
 import json
+from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from xueji_contracts.enums import RuleSet
 from xueji_contracts.evidence import EvidenceStored
 
 from services.common.outbox import Entry, Written
+from services.workflow.adapters.store import query_fields
 from services.workflow.cases import Cases
 from services.workflow.domain.case import AuditEntry, Case
+from services.workflow.domain.deadlines import DeadlinePolicy
+from services.workflow.domain.progress import NO_PARENT, Key, tally
+from services.workflow.domain.statistics import DivisionCounts
 from services.workflow.domain.views import EvidenceFile, link_of
 from services.workflow.ports import Query
 
 from .factories import NOW, REF
 
 NAME_SEARCH_KEY = b"test-name-search-key"
+POLICY = DeadlinePolicy()
 
 
 class FakeCaseStore:
@@ -52,6 +60,20 @@ class FakeCaseStore:
         found = [case for case in [await self.stored(g) for g in self.docs] if searched(case, filters)]
         return len(found) > offset + limit, found[offset : offset + limit]
 
+    async def batches(self, scope: Query | None, filters: Query, size: int) -> AsyncIterator[list[Case]]:
+        found = await self.matching(scope, filters)
+        for start in range(0, len(found), size):
+            yield found[start : start + size]
+
+    async def count_members(self, scope: Query | None, filters: Query, cases_at_most: int) -> int:
+        return sum(len(case.members) for case in (await self.matching(scope, filters))[:cases_at_most])
+
+    async def matching(self, scope: Query | None, filters: Query) -> list[Case]:
+        """The cases the store's query would find, newest first (over the fields it derives)."""
+        found = [case for case in [await self.stored(g) for g in self.docs]
+                 if matches(query_fields(case, POLICY), {**filters, **(scope or {})})]
+        return sorted(found, key=lambda case: case.opened_at, reverse=True)
+
     async def due(self, now: datetime, limit: int = 100) -> list[UUID]:
         return self.due_groups[:limit]
 
@@ -84,6 +106,49 @@ def searched(case: Case, filters: Query) -> bool:
     return all(filters[field] in values for field, values in held.items() if field in filters)
 
 
+def matches(fields: dict[str, Any], query: Query) -> bool:
+    """Equality with a field's value or one of its values, and ``$gte``/``$lt`` ranges."""
+    for name, wanted in query.items():
+        held = fields.get(name)
+        if isinstance(wanted, dict):
+            if ("$gte" in wanted and held < wanted["$gte"]) or ("$lt" in wanted and held >= wanted["$lt"]):
+                return False
+        elif wanted not in (held if isinstance(held, list) else [held]):
+            return False
+    return True
+
+
+class FakeProgress:
+    """The progress counters as the sums of the stored cases' tallies, counted when projected."""
+
+    def __init__(self, store: FakeCaseStore, policy: DeadlinePolicy = POLICY) -> None:
+        self.store, self.policy = store, policy
+        self.tallies: dict[UUID, dict[str, int]] = {}
+        self.pending_changes = 0
+
+    async def project(self, group_id: UUID) -> None:
+        self.tallies[group_id] = tally(await self.store.stored(group_id), self.policy)
+
+    def _divisions(self) -> dict[str, DivisionCounts]:
+        sums: dict[str, Counter[str]] = {}
+        places: dict[str, tuple[str, str | None]] = {}
+        for counted in self.tallies.values():
+            for key, n in counted.items():
+                level, code, parent, metric = Key.parse(key)
+                sums.setdefault(code, Counter())[metric] += n
+                places[code] = (level, None if parent == NO_PARENT else parent)
+        return {code: DivisionCounts(code, *places[code], dict(n)) for code, n in sums.items()}
+
+    async def division(self, code: str) -> DivisionCounts | None:
+        return self._divisions().get(code)
+
+    async def children(self, code: str) -> list[DivisionCounts]:
+        return [d for d in self._divisions().values() if d.parent_code == code]
+
+    async def pending(self) -> int:
+        return self.pending_changes
+
+
 class RecordingPublisher:
     def __init__(self) -> None:
         self.written: Written = []
@@ -103,3 +168,12 @@ def fake_cases(now: datetime = NOW) -> tuple[Cases, FakeCaseStore, RecordingPubl
     store, publisher = FakeCaseStore(), RecordingPublisher()
     cases = Cases(store, publisher, RuleSet.R2017, REF, clock=lambda: now, name_search_key=NAME_SEARCH_KEY)
     return cases, store, publisher
+
+
+def counted_cases(now: datetime = NOW) -> tuple[Cases, FakeCaseStore, FakeProgress]:
+    """``fake_cases`` with progress counters that count each write."""
+    store = FakeCaseStore()
+    progress = FakeProgress(store)
+    cases = Cases(store, RecordingPublisher(), RuleSet.R2017, REF, clock=lambda: now,
+                  name_search_key=NAME_SEARCH_KEY, progress=progress, policy=POLICY)
+    return cases, store, progress

@@ -587,3 +587,18 @@ def test_an_id_problem_amended_by_the_name_alone_is_refused_with_the_reason() ->
     with pytest.raises(Invalid, match="together with the ID number"):
         amend(case, a, AmendedFields(name="李四"))  # the population database could not check it again
     amend(case, a, AmendedFields(name="李四", id_number="110105201201011234"))
+
+
+def test_the_view_gives_each_waiting_member_its_deadline_and_names_who_auto_rejected_it() -> None:
+    a, b = brief(1), brief(2)
+    case = case_of(a, b)
+    policy = DeadlinePolicy(school_handling_days=10, bureau_review_days=5)
+    view = {m.registry_number: m for m in case_view(case, registrar(a), policy=policy).members}
+    assert view[a.registry_number].due_at == NOW + timedelta(days=10)  # 期限 of the school's handling
+    attest(case, a)
+    attest(case, b)
+    review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
+    seen = {m.registry_number: m for m in case_view(case, registrar(b), policy=policy).members}
+    assert seen[b.registry_number].auto_rejected_by == a.registry_number
+    assert seen[b.registry_number].due_at == NOW + timedelta(days=10)  # back with the school, anew
+    assert seen[b.registry_number].rejected_reason and "自动不通过" in seen[b.registry_number].rejected_reason

@@ -1,0 +1,188 @@
+"""The progress counters on the real local MongoDB: exact under concurrent changes, after a crash
+at any step of the projection, and when an older version of a case arrives after a newer one.
+
+The counters are compared with the sum of the stored cases' tallies, recomputed from scratch.
+"""
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from xueji_contracts.enums import ProblemType, RuleSet
+from xueji_contracts.problems import MemberBrief, MembershipChanged, ProblemCleared, ProblemDetected
+
+from services.workflow import usecases
+from services.workflow.adapters.progress import ProgressStore
+from services.workflow.adapters.store import CaseStore
+from services.workflow.cases import Cases
+from services.workflow.domain.case import Case
+from services.workflow.domain.deadlines import DeadlinePolicy
+from services.workflow.domain.progress import Key, tally
+
+from ...unit.workflow.factories import REF, brief
+from ...unit.workflow.fakes import RecordingPublisher
+
+pytestmark = pytest.mark.integration
+POLICY = DeadlinePolicy()
+DAY = timedelta(days=1)
+Db = AsyncDatabase[dict[str, Any]]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def db(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> Db:
+    return mongo[f"wf_progress_{unique}"]
+
+
+def wired(db: Db, counted: bool = True, clock: Clock | None = None) -> tuple[Cases, ProgressStore]:
+    progress = ProgressStore(db, clock=clock or Clock(), takeover_seconds=60)
+    cases = Cases(CaseStore(db, POLICY), RecordingPublisher(), RuleSet.R2017, REF,
+                  progress=progress if counted else None, policy=POLICY)
+    return cases, progress
+
+
+async def open_group(cases: Cases, *members: MemberBrief) -> UUID:
+    event = ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=ProblemType.DUPLICATE_ID,
+                            members=members)
+    assert await usecases.open_case(cases, event)
+    return event.group_id
+
+
+async def counters(db: Db) -> dict[str, dict[str, int]]:
+    found = {}
+    async for doc in db["workflow_progress"].find():
+        assert not doc.get("marks"), doc["_id"]  # every mark is removed once its change is counted
+        found[doc["_id"]] = {metric: n for metric, n in doc["n"].items() if n}
+    return {code: n for code, n in found.items() if n}
+
+
+async def recounted(db: Db) -> dict[str, dict[str, int]]:
+    """The counters as they must be: the sum of every stored case's tally."""
+    sums: dict[str, Counter[str]] = {}
+    async for doc in db["workflow_cases"].find({}, {"state": 1, "version": 1}):
+        case = Case.model_validate({**doc["state"], "version": doc["version"]})
+        for key, n in tally(case, POLICY).items():
+            parsed = Key.parse(key)
+            sums.setdefault(parsed.code, Counter())[parsed.metric] += n
+    return {code: dict(n) for code, n in sums.items()}
+
+
+async def settle(progress: ProgressStore) -> None:
+    for _ in range(20):
+        if await progress.pending() == 0:
+            return
+        await progress.sweep()
+    raise AssertionError("cases are still waiting to be counted")
+
+
+def membership(group_id: UUID, sequence: int, *members: MemberBrief) -> MembershipChanged:
+    return MembershipChanged(producer="dedup", group_id=group_id, problem_type=ProblemType.DUPLICATE_ID,
+                             members=members, sequence=sequence)
+
+
+async def test_the_counters_are_exact_after_many_concurrent_changes(db: Db) -> None:
+    cases, progress = wired(db)
+    await CaseStore(db, POLICY).ensure_indexes()
+    await progress.ensure_indexes()
+    groups = []
+    districts = ["110105", "440103", "440106", "440103", "320102", "110105", "440106", "320102"]
+    for n, district in enumerate(districts):
+        groups.append([brief(10 * n + i, district if i % 2 else "440106") for i in range(1, 5)])
+    ids = await asyncio.gather(*(open_group(cases, a, b) for a, b, *_ in groups))
+
+    def later(case: Case, now: datetime) -> None:
+        case.fire_due_timers(POLICY, now + 20 * DAY)
+
+    work = []
+    for group_id, (a, b, c, d) in zip(ids, groups, strict=True):
+        work += [
+            usecases.apply_membership(cases, membership(group_id, 1, a, b, c)),  # c joins
+            usecases.apply_membership(cases, membership(group_id, 2, a, c)),  # b leaves
+            cases.change(group_id, later),  # every deadline escalated: those waiting are overdue
+            usecases.apply_membership(cases, membership(group_id, 3, a, c, d)),  # d joins
+            progress.sweep(),  # a second projector at work meanwhile
+            usecases.apply_membership(cases, membership(group_id, 4, a, d)),  # c leaves
+        ]
+    for group_id, (a, *_, d) in list(zip(ids, groups, strict=True))[:3]:
+        cleared = ProblemCleared(producer="dedup", group_id=group_id, problem_type=ProblemType.DUPLICATE_ID,
+                                 reason="no_duplicate_left", members=(a, d), sequence=5)
+        work.append(usecases.apply_membership(cases, cleared))  # closed: every member settled
+    await asyncio.gather(*work)
+    await settle(progress)
+
+    assert await counters(db) == await recounted(db)
+    national = (await progress.division("000000"))
+    assert national is not None and national.counts["DUPLICATE_ID:to_handle"] >= 1
+    async for doc in db["workflow_cases"].find({}, {"version": 1}):
+        contributed = await progress.contribution(UUID(doc["_id"]))
+        assert (contributed.version, contributed.intent, contributed.marked) == (doc["version"], None, None)
+
+
+STEPS = ["recorded", "half_applied", "applied", "finished", "unmarked"]
+
+
+@pytest.mark.parametrize("crashed_after", STEPS)
+async def test_a_projection_that_crashed_at_any_step_is_exact_once_retried(
+        db: Db, crashed_after: str) -> None:
+    uncounted, _ = wired(db, counted=False)
+    clock = Clock()
+    _, progress = wired(db, clock=clock)
+    a, b = brief(1, "440103"), brief(2, "440106")
+    group_id = await open_group(uncounted, a, b)
+    await progress.project(group_id)  # version 1 is counted
+    await usecases.apply_membership(uncounted, membership(group_id, 1, a, b, brief(3, "440103")))
+    doc = await db["workflow_cases"].find_one({"_id": str(group_id)})
+    assert doc is not None and doc["version"] == 2 and doc["tally_pending"]
+
+    # the projection of version 2, step by step, until the crash
+    intent = await progress.record(group_id, await progress.contribution(group_id), 2, doc["tally"])
+    assert intent is not None
+    # each step as it runs after the one before (a full apply after a half counts nothing twice)
+    done: list[Callable[[], Awaitable[None]]] = [
+        lambda: progress.apply(group_id, intent, set(sorted(intent.divisions())[:2])),
+        lambda: progress.apply(group_id, intent),
+        lambda: progress.finish(group_id, intent),
+        lambda: progress.unmark(group_id, 2, sorted(intent.divisions())),
+    ]
+    for step in done[: STEPS.index(crashed_after)]:
+        await step()
+
+    if crashed_after in ("recorded", "half_applied", "applied"):
+        assert not await progress.project_version(group_id, 2, doc["tally"])  # another's fresh intent: left
+        clock.now += timedelta(seconds=61)  # the crashed projector's intent is taken over
+    await progress.project(group_id)
+    assert await counters(db) == await recounted(db)
+    assert await progress.pending() == 0
+    await progress.project_version(group_id, 2, doc["tally"])  # a repeat counts nothing
+    assert await counters(db) == await recounted(db)
+
+
+async def test_an_older_version_arriving_after_a_newer_one_changes_nothing(db: Db) -> None:
+    uncounted, _ = wired(db, counted=False)
+    _, progress = wired(db)
+    a, b = brief(1), brief(2)
+    group_id = await open_group(uncounted, a, b)
+    first = await db["workflow_cases"].find_one({"_id": str(group_id)})
+    assert first is not None
+    await usecases.apply_membership(uncounted, membership(group_id, 1, a))  # b leaves: settled
+    await progress.project(group_id)
+    newest = await counters(db)
+    assert newest == await recounted(db)
+    assert newest["110105"]["DUPLICATE_ID:settled"] == 2  # b left the group, and a's problem with it
+
+    assert await progress.project_version(group_id, 1, first["tally"])
+    assert await counters(db) == newest
+    assert (await progress.contribution(group_id)).version == 2
