@@ -49,6 +49,7 @@ SERVICES = [
     Service("workflow", "xueji-workflow", 8002),
     Service("evidence", "xueji-evidence", 8003),
     Service("notify", "xueji-notify", 8004),
+    Service("console", "xueji-console", 8006),  # the people's screens, over the APIs above
 ]
 
 

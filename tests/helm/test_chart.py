@@ -80,13 +80,35 @@ def test_the_topics_job_gives_each_province_topic_its_shards_partitions() -> Non
 def test_network_policies_allow_only_what_each_service_needs() -> None:
     docs = manifests(CHART / "examples" / "values-small.yaml")
     policies = {p["metadata"]["name"]: p for p in of_kind(docs, "NetworkPolicy")}
-    assert set(policies) == {f"xueji-{s}" for s in SERVICES} | {"xueji-notify-pilot"}
+    assert set(policies) == {f"xueji-{s}" for s in SERVICES} | {"xueji-notify-pilot", "xueji-console"}
 
     def egress_ports(name: str) -> set[int]:
         return {port["port"] for rule in policies[name]["spec"]["egress"] for port in rule["ports"]}
 
     assert 443 in egress_ports("xueji-notify-pilot") and 443 not in egress_ports("xueji-dedup")
     assert 9000 in egress_ports("xueji-evidence") and 9000 not in egress_ports("xueji-workflow")
+    assert 8000 in egress_ports("xueji-console")  # it calls the APIs ...
+    console = {"app.kubernetes.io/name": "xueji", "app.kubernetes.io/instance": "xueji",
+               "app.kubernetes.io/component": "console"}
+    for service in ("xueji-workflow", "xueji-evidence", "xueji-notify-pilot"):  # ... which admit it
+        rules = policies[service]["spec"]["ingress"]
+        admitted = [peer.get("podSelector", {}).get("matchLabels") for rule in rules for peer in rule["from"]]
+        assert console in admitted
+
+
+def test_the_console_has_an_optional_ingress_and_its_session_key_from_a_secret() -> None:
+    assert of_kind(manifests(), "Ingress") == []
+    result = render(None, "--set", "console.ingress.enabled=true",
+                    "--set", "console.ingress.host=xueji.example.cn",
+                    "--set", "console.ingress.tlsSecret=xueji-tls")
+    assert result.returncode == 0, result.stderr
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    [ingress] = of_kind(docs, "Ingress")
+    assert ingress["spec"]["rules"][0]["host"] == "xueji.example.cn"
+    assert ingress["spec"]["tls"][0]["secretName"] == "xueji-tls"
+    [console] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"].endswith("-console")]
+    env = {e["name"]: e for e in console["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "secretKeyRef" in env["XUEJI_CONSOLE_SESSION_KEY"]["valueFrom"]
 
 
 def test_credentials_come_only_from_existing_secrets() -> None:

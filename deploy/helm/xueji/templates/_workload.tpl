@@ -168,6 +168,13 @@ spec:
     - from: {{- toYaml .root.Values.networkPolicy.httpFrom | nindent 8 }}
       ports:
         - {port: 8000, protocol: TCP}
+    {{- if and .root.Values.console.enabled (ne .name "console") }}
+    - from:  # the console calls the APIs with its users' tokens
+        - podSelector:
+            matchLabels: {{- include "xueji.selector" (dict "root" .root "name" "console") | nindent 14 }}
+      ports:
+        - {port: 8000, protocol: TCP}
+    {{- end }}
   egress:
     - ports:
         - {port: 53, protocol: UDP}
