@@ -118,10 +118,10 @@ async def test_progress_follows_a_closing_case_and_exports_read_back_masked(
         shown = api_b.get(f"/v1/cases/{group}").json()
     masked_a = next(m["registry_number"] for m in shown["members"] if m["school_code"] == school)
     assert masked_a != a.registry_number  # school B sees school A's G number masked ...
-    school_b = await people.signed_in("school_registrar", b.school_code)
-    await school_b.goto(f"/cases?registry_number={b.registry_number}")
-    async with school_b.expect_download() as info:
-        await school_b.click("a:has-text('导出 CSV')")
+    other = await people.signed_in("school_registrar", b.school_code)
+    await other.goto(f"/cases?registry_number={b.registry_number}")
+    async with other.expect_download() as info:
+        await other.click("a:has-text('导出 CSV')")
     school_csv = (await (await info.value).path()).read_text(encoding="utf-8-sig")
     assert a.registry_number not in school_csv and id_number not in school_csv  # ... in its export too
     assert masked_a in school_csv and b.registry_number in school_csv

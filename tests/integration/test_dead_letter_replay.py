@@ -41,7 +41,8 @@ async def test_a_replay_ends_though_its_messages_are_parked_again_meanwhile() ->
             again.cancel()
         assert replayed >= 2
         sent = [m.value for m in await read_all(settings.KAFKA_BOOTSTRAP, topic)]
-        assert sent[:2] == [b"poison 1", b"poison 2"] and len(sent) == replayed
+        # the dead-letter topic has several partitions: what was parked meanwhile may come between
+        assert {b"poison 1", b"poison 2"} <= set(sent) and len(sent) == replayed
         await park(3)  # parked after the first replay ended, whatever the timing meanwhile
         later = await replay(settings, service, lambda _: None, group=service)
         assert later >= 1  # what was parked meanwhile and since is the next replay's, once
