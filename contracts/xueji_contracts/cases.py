@@ -66,6 +66,10 @@ class CaseEvent(Envelope):
     province_codes: tuple[DivisionCode, ...] = Field(
         min_length=1, description="Provinces with a member; the event is on each one's topic.",
         examples=[["110000", "130000"]])
+    sequence: int | None = Field(
+        default=None, ge=1, description="The event's place among its group's events, strictly increasing "
+        "per group (a receiver can check the order; a province sees gaps where an event concerned only "
+        "other provinces). None from producers before contracts 2.1.")
 
 
 class GroupOpened(CaseEvent):

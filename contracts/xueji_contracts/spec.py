@@ -75,8 +75,14 @@ def asyncapi_document() -> dict[str, Any]:
             "messages": {m.__name__: {"$ref": f"#/components/messages/{m.__name__}"} for m in topic.messages},
         }
         if "{province}" in address:
-            channel["description"] = ("Case events of every group with a member in the province. "
-                                      f"Key: {topic.key}. One topic per provincial unit.")
+            channel["description"] = (
+                "Case events of every group with a member in the province. "
+                f"Key: {topic.key}. One topic per provincial unit. Order: a group's events are on one "
+                "partition in the order they were decided, and each carries `sequence`, strictly "
+                "increasing per group (a province sees gaps where an event concerned only other "
+                "provinces). Webhook deliveries keep that order per group: a later event of a group is "
+                "not sent before every earlier one has been delivered or has finally failed; delivery "
+                "is at least once, so receivers drop a repeated X-Xueji-Event-Id.")
             channel["parameters"] = {"province": {"enum": sorted(PROVINCES),
                                                   "description": "Province division code."}}
         channels[channel_id] = channel

@@ -1,7 +1,9 @@
-"""Replaying dead letters: each goes back to the topic it came from, once."""
+"""Replaying dead letters: each goes back to the topic it came from, once. Notify's are not sent
+back to the shared case topics (evidence and the province subscribers read them too): its
+webhook deliveries are parked as jobs and queued again with ``requeue_deliveries``."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from xueji_contracts.topics import DEAD_LETTERS
@@ -12,6 +14,7 @@ from services.common.reading import partitions_of
 from services.common.settings import ServiceSettings
 
 REPLAY_GROUP = "xueji-dlq-replay"
+NOTIFY, CASES = "xueji-notify", "xueji.cases."
 
 
 async def replay(settings: ServiceSettings, service: str | None, report: Callable[[str], None] = print,
@@ -26,7 +29,7 @@ async def replay(settings: ServiceSettings, service: str | None, report: Callabl
     producer = AIOKafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP, **PRODUCER_OPTIONS)
     await consumer.start()
     await producer.start()
-    replayed = 0
+    replayed = skipped = 0
     try:
         partitions = await partitions_of(consumer, (DEAD_LETTERS,))
         consumer.assign(partitions)
@@ -48,6 +51,9 @@ async def replay(settings: ServiceSettings, service: str | None, report: Callabl
                         continue
                     if parked_since and headers.get(FAILED_AT, "") < parked_since.isoformat():
                         continue  # parked before the time asked for
+                    if headers.get(SERVICE) == NOTIFY and headers.get(SOURCE_TOPIC, "").startswith(CASES):
+                        skipped += 1  # never re-broadcast to a shared case topic
+                        continue
                     kept = [(k, v.encode()) for k, v in headers.items() if not k.startswith("x-dlq-")]
                     await producer.send_and_wait(
                         headers[SOURCE_TOPIC], record.value, key=record.key, headers=kept
@@ -58,4 +64,22 @@ async def replay(settings: ServiceSettings, service: str | None, report: Callabl
         await producer.stop()
         await consumer.stop()
     report(f"replayed {replayed} dead letters")
+    if skipped:
+        report(f"left {skipped} of xueji-notify's on the dead-letter topic: a case event notify could not "
+               "read is not sent back to the shared case topic (its webhook deliveries: --deliveries)")
     return replayed
+
+
+async def requeue_deliveries(settings: ServiceSettings, endpoint: str | None,
+                             report: Callable[[str], None] = print) -> int:
+    """Notify's parked webhook deliveries (of one endpoint, or all) queued again, each group's in order."""
+    from services.common.mongo import make_mongo_client
+    from services.notify.adapters.jobs import JobStore
+
+    client = make_mongo_client(settings, "xueji-cli")
+    try:
+        count = await JobStore(client[settings.MONGO_DATABASE]).requeue_parked(endpoint, datetime.now(UTC))
+    finally:
+        await client.close()
+    report(f"queued {count} parked deliveries again" + (f" for {endpoint}" if endpoint else ""))
+    return count

@@ -120,8 +120,18 @@ def dlq_replay(
         help="Only this service's dead letters, e.g. xueji-notify.")] = None,
     since: Annotated[datetime | None, typer.Option(
         help="Only those parked at or after this UTC time.")] = None,
+    deliveries: Annotated[bool, typer.Option(
+        help="Notify's parked webhook deliveries instead: queued again as delivery jobs, in order.")] = False,
+    endpoint: Annotated[str | None, typer.Option(
+        help="With --deliveries: only this endpoint's (province code) parked jobs.")] = None,
 ) -> None:
-    """Send dead letters not replayed yet back to the topics they came from."""
+    """Send dead letters not replayed yet back to the topics they came from; with --deliveries,
+    queue notify's parked webhook deliveries again (nothing is re-broadcast to a shared topic)."""
+    if deliveries:
+        from .deadletters import requeue_deliveries
+
+        asyncio.run(requeue_deliveries(ServiceSettings(), endpoint, typer.echo))
+        return
     from .deadletters import replay
 
     parked_since = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since

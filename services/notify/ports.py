@@ -1,7 +1,7 @@
 """What the notify use cases need from outside, as protocols: ``adapters/`` and the shared
 dead-letter path implement them, and the unit tests hand in fakes."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,7 +12,7 @@ from xueji_contracts.enums import Role
 from services.common.clock import Clock as Clock
 from services.common.clock import utc_now as utc_now
 
-from .domain.delivery import Outcome, Webhook
+from .domain.delivery import Webhook
 from .domain.recipients import Members, Recipient
 
 Doc = dict[str, Any]
@@ -36,12 +36,6 @@ class NotifyStore(Protocol):
     async def mark_read(self, organisation: str, role: Role, entry_id: str) -> bool:
         """False when that role of the organisation has no such entry (nothing is changed)."""
 
-    async def delivered(self, endpoint: str, event_id: str) -> bool:
-        """Whether the event reached the endpoint already."""
-
-    async def mark_delivered(self, endpoint: str, event_id: str, attempts: int) -> None:
-        """Remember that the event reached the endpoint."""
-
     async def claim_digest(self, claim: str, at: datetime) -> bool:
         """Take the day's digest of an organisation; False when another run took it."""
 
@@ -49,9 +43,10 @@ class NotifyStore(Protocol):
         """Give a claim back, so the next run tries again."""
 
 
-class WebhookSender(Protocol):
-    async def deliver(self, url: str, secret: bytes, event_id: str, body: bytes) -> Outcome:
-        """Send the signed body, retrying what may pass later."""
+class DeliveryJobs(Protocol):
+    async def enqueue(self, endpoint: str, event_id: str, group_id: str, body: bytes, partition: int,
+                      offset: int, sequence: int | None, now: datetime) -> None:
+        """The event's delivery job for the endpoint, once (a redelivered event leaves it as it is)."""
 
 
 class Mailer(Protocol):
@@ -64,18 +59,13 @@ class Publisher(Protocol):
         """Publish one event."""
 
 
-class DeadLetterParker(Protocol):
-    async def park(self, record: Any, error: BaseException) -> None:
-        """Send the received record to the dead-letter topic with the reason."""
-
-
 @dataclass(frozen=True)
 class Parts:
     """Everything the case-event use cases reach: real adapters in ``main``, fakes in tests."""
 
     store: NotifyStore
-    sender: WebhookSender
-    dead_letters: DeadLetterParker
+    jobs: DeliveryJobs
     publisher: Publisher
     webhooks: Mapping[str, Webhook] = field(default_factory=dict)  # by province
     clock: Clock = field(default=utc_now)
+    wake: Callable[[str], None] = field(default=lambda endpoint: None)  # its sender: a job is queued

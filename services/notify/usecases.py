@@ -1,9 +1,9 @@
 """The notify use cases: each case event reaches the parties' inboxes and its province's webhook;
 each caller reads the inbox of its organisation and role; opted-in organisations get a daily digest.
 
-Messages of one partition are handled one after the other, so one group's deliveries stay
-in order; a webhook that fails after its last attempt parks the event in the dead-letter
-topic (``xueji dlq replay`` sends it back) and the next event goes on.
+Consuming a case event writes its inbox entries and one delivery job per endpoint, and ends:
+the jobs are sent by each endpoint's own sender (``sending.py``), in each group's order, so a
+province system that is slow or down never holds up consumption or another province.
 """
 
 import json
@@ -13,15 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from xueji_contracts.enums import Role
-from xueji_contracts.topics import NOTIFICATIONS, CaseMessage
+from xueji_contracts.topics import CaseMessage
 
 from services.common.auth import Principal
-from services.common.deadletter import PoisonMessage
 from services.common.errors import NotFound
 from services.common.members import placements
 
-from .domain.delivery import failure_notice, failure_reason
-from .domain.digest import Pending, claim_of, compose_digest, is_due
+from .domain.digest import Pending, claim_of, compose_digest, due_day
 from .domain.recipients import Members, recipients
 from .ports import Doc, Mailer, NotifyStore, Parts
 from .settings import NotifySettings
@@ -64,19 +62,16 @@ async def deliver_to_inbox(parts: Parts, delivery: CaseDelivery) -> None:
 
 
 async def deliver_webhook(parts: Parts, delivery: CaseDelivery) -> None:
-    """The event to its province's webhook, once; after the last failed attempt it is parked and
-    ``notification.failed`` tells the operators."""
+    """A delivery job for the event's province webhook, once (its sender sends it; consuming the
+    next event never waits for a province system)."""
     webhook = parts.webhooks.get(delivery.province_code)
-    event_id = str(delivery.event.event_id)
-    if webhook is None or await parts.store.delivered(webhook.url, event_id):
+    if webhook is None:
         return
-    outcome = await parts.sender.deliver(webhook.url, webhook.secret, event_id, delivery.body)
-    if outcome.delivered:
-        await parts.store.mark_delivered(webhook.url, event_id, outcome.attempts)
-        return
-    await parts.dead_letters.park(delivery.record, PoisonMessage(failure_reason(webhook, outcome)))
-    failed = failure_notice(delivery.event.event_id, webhook, outcome)
-    await parts.publisher.publish(failed, NOTIFICATIONS, key=webhook.province_code)
+    event = delivery.event
+    await parts.jobs.enqueue(webhook.province_code, str(event.event_id), str(event.group_id), delivery.body,
+                             delivery.record.partition, delivery.record.offset,
+                             getattr(event, "sequence", None), parts.clock())
+    parts.wake(webhook.province_code)
 
 
 async def read_inbox(
@@ -105,21 +100,30 @@ async def unread_of(store: NotifyStore, organisation: str) -> list[Pending]:
 
 
 async def send_digests(settings: NotifySettings, store: NotifyStore, mailer: Mailer, now: datetime) -> int:
-    """Send today's digest to every opted-in organisation with unread items; return how many went."""
-    if not is_due(now, settings.DIGEST_HOUR_UTC):
+    """Send the local day's digest to every opted-in organisation with unread items, once across
+    replicas (the first claim of an organisation and day wins); return how many went."""
+    day = due_day(now, settings.DIGEST_LOCAL_TIME, settings.DIGEST_TIME_ZONE)
+    if day is None:
         return 0
-    sent = 0
+    sent = quiet = failed = 0
     for organisation, address in settings.DIGEST_EMAILS.items():
-        claim = claim_of(organisation, now.date())
+        claim = claim_of(organisation, day)
         if not await store.claim_digest(claim, now):
-            continue
+            continue  # sent today already, or being sent by another replica
         pending = await unread_of(store, organisation)
         if not pending:
+            # nothing waits: no mail, and the claim is kept, so the organisation is not looked at
+            # again until tomorrow (entries arriving later today are in tomorrow's digest)
+            quiet += 1
             continue
-        subject, body = compose_digest(organisation, now.date(), pending)
+        subject, body = compose_digest(organisation, day, pending)
         if not await mailer.send(address, subject, body):
-            await store.release_digest(claim)  # try again at the next run
-            log.warning("digest not sent", extra={"organisation": organisation})
+            await store.release_digest(claim)  # the next check tries again
+            failed += 1
             continue
         sent += 1
+    if sent or quiet or failed:
+        # counts only: the addresses and what the mails say stay out of the logs
+        counts = {"day": day.isoformat(), "sent": sent, "nothing_pending": quiet, "failed": failed}
+        (log.warning if failed else log.info)("daily digests", extra=counts)
     return sent

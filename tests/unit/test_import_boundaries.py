@@ -139,3 +139,11 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
 def test_relative_imports_are_resolved() -> None:
     handlers = ROOT / "services" / "workflow" / "handlers.py"
     assert "services.workflow.settings" in absolute_imports(handlers)
+
+
+def test_the_console_is_a_client_of_the_services_and_imports_none_of_them() -> None:
+    """It reaches the workflow, evidence and notify over their HTTP APIs only (issue: a client)."""
+    for path in (ROOT / "services" / "console").rglob("*.py"):
+        others = {m for m in absolute_imports(path) if m.startswith("services.")
+                  and not m.startswith(("services.console", "services.common"))}
+        assert not others, f"{path.relative_to(ROOT)} imports {sorted(others)}"

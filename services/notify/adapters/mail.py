@@ -15,11 +15,11 @@ class SmtpMailer:
         self.settings = settings
 
     async def send(self, to: str, subject: str, body: str) -> bool:
-        """Plain text from ``DIGEST_FROM``; False when the server refused it or did not answer."""
+        """Plain UTF-8 text from ``DIGEST_FROM``; False when the server refused it or did not answer."""
         settings = self.settings
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = settings.DIGEST_FROM, to, subject
-        message.set_content(body)
+        message.set_content(body, cte="base64")  # Chinese text through any relay, 8BITMIME or not
         password = settings.SMTP_PASSWORD.get_secret_value() if settings.SMTP_PASSWORD else None
         try:
             await aiosmtplib.send(

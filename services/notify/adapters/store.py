@@ -1,10 +1,10 @@
-"""Notify's MongoDB: what it knows of groups, the inboxes, webhook deliveries.
+"""Notify's MongoDB: what it knows of groups, the inboxes, the digests' claims (delivery jobs:
+``jobs.py``).
 
 An inbox entry belongs to an organisation and a role and is only ever read or marked by that
 pair. Entries written before roles were recorded have none, so nobody reads them.
 """
 
-import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,6 @@ class NotifyStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.groups = db["notify_groups"]
         self.inbox = db["notify_inbox"]
-        self.deliveries = db["notify_deliveries"]
         self.digests = db["notify_digests"]
 
     async def ensure_indexes(self) -> None:
@@ -78,15 +77,6 @@ class NotifyStore:
             {"_id": entry_id, "organisation_code": organisation, "role": role.value}, {"$set": {"read": True}}
         )
         return result.matched_count == 1
-
-    async def delivered(self, endpoint: str, event_id: str) -> bool:
-        return await self.deliveries.find_one({"_id": f"{endpoint}:{event_id}"}) is not None
-
-    async def mark_delivered(self, endpoint: str, event_id: str, attempts: int) -> None:
-        with contextlib.suppress(DuplicateKeyError):
-            await self.deliveries.insert_one(
-                {"_id": f"{endpoint}:{event_id}", "attempts": attempts, "at": datetime.now(UTC)}
-            )
 
     async def claim_digest(self, claim: str, at: datetime) -> bool:
         """The claim: one digest per organisation and day, whichever replica runs."""

@@ -1,38 +1,40 @@
-"""Delivering a case event to a province system's webhook, signed, with retries."""
+"""Sending one case event to a province system's webhook, signed: one attempt, its answer.
 
-import asyncio
-import logging
-import random
+Retries are the delivery jobs' (``adapters/jobs.py``, ``sending.py``): a slow or failing
+endpoint costs at most one timeout per attempt, and only its own sender waits.
+"""
 
 import httpx
 from xueji_contracts.webhooks import sign
 
-from ..domain.delivery import Outcome
+from ..domain.delivery import Attempt
 
-log = logging.getLogger(__name__)
-__all__ = ["Outcome", "WebhookSender"]
+__all__ = ["Attempt", "WebhookSender"]
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the HTTP-date form is not used by province systems)."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
 
 
 class WebhookSender:
-    def __init__(self, client: httpx.AsyncClient, attempts: int, backoff_seconds: float) -> None:
-        self.client, self.attempts, self.backoff = client, attempts, backoff_seconds
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
 
-    async def deliver(self, url: str, secret: bytes, event_id: str, body: bytes) -> Outcome:
-        """Retry timeouts, connection errors and 5xx with exponential backoff and jitter; a 4xx is final."""
-        reason = ""
-        for attempt in range(1, self.attempts + 1):
-            try:
-                response = await self.client.post(url, content=body, headers=sign(secret, event_id, body))
-            except httpx.TransportError as error:
-                reason = f"{type(error).__name__}"
-            else:
-                if response.status_code < 300:
-                    return Outcome(True, attempt)
-                reason = f"HTTP {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
-                    return Outcome(False, attempt, reason)
-            if attempt < self.attempts:
-                delay = self.backoff * 2 ** (attempt - 1)
-                await asyncio.sleep(delay + random.uniform(0, delay / 2))  # noqa: S311 - jitter, not security
-        log.warning("webhook delivery failed", extra={"event_id": event_id, "reason": reason})
-        return Outcome(False, self.attempts, reason)
+    async def send(self, url: str, secret: bytes, event_id: str, body: bytes) -> Attempt:
+        """2xx delivered; timeouts, connection errors, 5xx and 429 may pass later; another 4xx is final."""
+        try:
+            response = await self.client.post(url, content=body, headers=sign(secret, event_id, body))
+        except httpx.TransportError as error:
+            return Attempt(delivered=False, final=False, reason=type(error).__name__)
+        status = response.status_code
+        if status < 300:
+            return Attempt(delivered=True)
+        retryable = status >= 500 or status == 429
+        return Attempt(delivered=False, final=not retryable, reason=f"HTTP {status}",
+                       retry_after=retry_after_seconds(response.headers.get("retry-after")))

@@ -5,6 +5,8 @@ whose case topic carried it, so a cross-province group reaches every side once.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 from uuid import UUID
 
 from xueji_contracts.enums import Channel
@@ -20,9 +22,20 @@ class Webhook:
     secret: bytes
 
 
-@dataclass
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt to deliver got: delivered, worth another try (``retry_after`` if the endpoint
+    asked for a pause), or final (a 4xx: the endpoint will never take it)."""
+
+    delivered: bool
+    final: bool = False
+    reason: str = ""
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """What became of one delivery after its retries."""
+    """What became of one delivery job at its end."""
 
     delivered: bool
     attempts: int
@@ -51,3 +64,57 @@ def failure_notice(event_id: UUID, webhook: Webhook, outcome: Outcome) -> Notifi
         attempts=outcome.attempts,
         reason=outcome.reason,
     )
+
+
+# Durable delivery jobs (one per endpoint and event): when to try again, and the endpoint's circuit.
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off with jitter over a long horizon; ``Retry-After`` is honoured."""
+
+    base_seconds: float = 1.0
+    max_seconds: float = 600.0
+    horizon: timedelta = timedelta(hours=24)
+
+    def next_attempt(self, attempts: int, first_queued: datetime, now: datetime, jitter: float,
+                     retry_after: float | None = None) -> datetime | None:
+        """When to try a job again after its ``attempts``-th failure; None: its horizon is over (park it).
+        ``jitter`` is drawn in [0, 1): the delay is spread over ±50 % so endpoints recovering together
+        are not hit by every job at once."""
+        delay = min(self.max_seconds, self.base_seconds * 2 ** (attempts - 1)) * (0.5 + jitter)
+        if retry_after is not None:  # the endpoint's own pause, even beyond the usual back-off
+            delay = max(delay, retry_after)
+        at = now + timedelta(seconds=delay)
+        return at if at <= first_queued + self.horizon else None
+
+
+class CircuitState(StrEnum):
+    CLOSED = "closed"  # deliveries go
+    OPEN = "open"  # paused after repeated failures: its jobs wait, nothing else slows down
+    HALF_OPEN = "half_open"  # one probe may go; its answer closes or re-opens the circuit
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """The circuit of one endpoint: consecutive failures open it, for longer each time it re-opens."""
+
+    failures: int = 0
+    opened: int = 0  # how many times in a row it opened (its pause doubles)
+    open_until: datetime | None = None
+
+    def state(self, now: datetime) -> CircuitState:
+        if self.open_until is None:
+            return CircuitState.CLOSED
+        return CircuitState.OPEN if now < self.open_until else CircuitState.HALF_OPEN
+
+    def succeeded(self) -> "Circuit":
+        return Circuit()
+
+    def failed(self, now: datetime, threshold: int, pause: timedelta, max_pause: timedelta) -> "Circuit":
+        """One more failure; the threshold reached (or a failed probe) opens it."""
+        failures = self.failures + 1
+        if failures < threshold and self.open_until is None:
+            return Circuit(failures=failures)
+        opened = self.opened + 1
+        until = now + min(max_pause, pause * 2 ** (opened - 1))
+        return Circuit(failures=failures, opened=opened, open_until=until)

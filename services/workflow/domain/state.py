@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel, Field
 from xueji_contracts.cases import Actor as EventActor
-from xueji_contracts.cases import CaseMember, MemberSettled
+from xueji_contracts.cases import CaseEvent, CaseMember, MemberSettled
 from xueji_contracts.commands import AmendedFields, ApplyAmendment, DeleteRecord, MarkFormal
 from xueji_contracts.enums import (
     Action,
@@ -159,6 +159,7 @@ class CaseState(BaseModel):
     dedup_sequence: int = -1
     version: int = 0
     pending: list[Envelope] = Field(default=[], exclude=True)
+    events_emitted: int = 0  # the sequence of the group's last case event
     audit: list[AuditEntry] = Field(default=[], exclude=True)
 
     @property
@@ -196,6 +197,10 @@ class CaseState(BaseModel):
         return [m.brief for m in self.members.values() if m.rn != rn and not m.gone]
 
     def emit(self, event: Envelope) -> None:
+        """Queue an event; a case event gets the group's next sequence number (ordered per group)."""
+        if isinstance(event, CaseEvent):
+            self.events_emitted += 1
+            event = event.model_copy(update={"sequence": self.events_emitted})
         self.pending.append(event)
 
     def case_fields(self) -> dict[str, object]:

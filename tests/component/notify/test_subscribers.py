@@ -1,6 +1,7 @@
 """The notify subscriber with its real wiring on FastStream's in-memory broker: the service's
-broker set-up, dead letters, webhook sender and publisher as in production; the store is the
-in-memory fake and the province system an in-process HTTP receiver."""
+broker set-up and dead letters as in production; the store and the delivery jobs are the
+in-memory fakes, and the province system an in-process HTTP receiver that consuming never calls
+(the jobs' senders do: tests/integration/notify/test_delivery_jobs.py)."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,16 +19,15 @@ from xueji_contracts.notifications import NotificationFailed
 from xueji_contracts.topics import DEAD_LETTERS, NOTIFICATIONS, case_topic
 from xueji_contracts.webhooks import EVENT_ID, verify
 
-from services.common.deadletter import ERROR, DeadLetters
+from services.common.deadletter import DeadLetters
 from services.common.kafka import make_broker
 from services.notify.adapters.publisher import BrokerPublisher
-from services.notify.adapters.webhooks import WebhookSender
 from services.notify.handlers import register_handlers
 from services.notify.main import SERVICE
 from services.notify.ports import Parts
 from services.notify.settings import NotifySettings
 
-from ...unit.notify.fakes import SECRET, FakeNotifyStore
+from ...unit.notify.fakes import SECRET, FakeJobs, FakeNotifyStore
 from ...unit.workflow.factories import brief, case_members
 
 
@@ -51,6 +51,7 @@ class Wired:
     broker: KafkaBroker
     store: FakeNotifyStore
     receiver: Receiver
+    jobs: FakeJobs
     parked: list[dict[str, str]] = field(default_factory=list)
     failures: list[NotificationFailed] = field(default_factory=list)
 
@@ -64,10 +65,10 @@ async def wired() -> AsyncIterator[Wired]:
     broker = make_broker(settings, SERVICE, dead_letters)
     receiver, store = Receiver(), FakeNotifyStore()
     http = httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle))
-    parts = Parts(store, WebhookSender(http, 2, 0.001), dead_letters, BrokerPublisher(broker),
-                  settings.webhooks())
+    jobs = FakeJobs()
+    parts = Parts(store, jobs, BrokerPublisher(broker), settings.webhooks())
     register_handlers(broker, settings, parts)
-    wired = Wired(broker, store, receiver)
+    wired = Wired(broker, store, receiver, jobs)
 
     @broker.subscriber(DEAD_LETTERS, group_id="test-dead-letters")
     async def on_dead_letter(message: KafkaMessage) -> None:
@@ -91,7 +92,7 @@ def opened() -> ev.GroupOpened:
                           arbitration_status=ArbitrationStatus.NOT_NEEDED)
 
 
-async def test_an_event_reaches_both_inboxes_and_its_provinces_webhook_once(wired: Wired) -> None:
+async def test_an_event_reaches_both_inboxes_and_queues_its_provinces_webhook_once(wired: Wired) -> None:
     event = opened()
     for topic in (case_topic("110000"), case_topic("440000"), case_topic("110000")):  # and redelivered
         await wired.broker.publish(event, topic, key=str(event.group_id).encode())
@@ -99,19 +100,10 @@ async def test_an_event_reaches_both_inboxes_and_its_provinces_webhook_once(wire
     assert {(d["organisation_code"], d["role"]) for d in wired.store.inbox.values()} == {
         (school, "school_registrar") for school in schools}
     assert len(wired.store.inbox) == 2
-    assert wired.receiver.accepted == [str(event.event_id)]  # 440000 has no webhook configured
+    [job] = wired.jobs.queued.values()  # 440000 has no webhook configured
+    assert (job["endpoint"], job["event_id"]) == ("110000", str(event.event_id))
+    assert wired.receiver.accepted == []  # consuming calls no province system
     assert wired.parked == [] and wired.failures == []
-
-
-async def test_a_failing_webhook_parks_the_event_and_publishes_the_failure(wired: Wired) -> None:
-    wired.receiver.failing = True
-    event = opened()
-    await wired.broker.publish(event, case_topic("110000"), key=str(event.group_id).encode())
-    [parked] = wired.parked
-    assert parked["x-dlq-service"] == SERVICE and "webhook 110000: HTTP 503" in parked[ERROR]
-    [failed] = wired.failures
-    assert (failed.case_event_id, failed.recipient_code, failed.attempts) == (event.event_id, "110000", 2)
-    assert len(wired.store.inbox) == 2  # the inboxes were filled before the webhook failed
 
 
 async def test_the_subscriber_keeps_its_consumer_group_and_acks_only_once_handled(wired: Wired) -> None:

@@ -4,7 +4,6 @@ import asyncio
 import secrets
 import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -21,10 +20,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from xueji_contracts import cases as ev
 from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet
-from xueji_contracts.topics import DEAD_LETTERS, case_topic
+from xueji_contracts.topics import NOTIFICATIONS, case_topic
 from xueji_contracts.webhooks import EVENT_ID, verify
 
-from services.cli.deadletters import replay
+from services.cli.deadletters import requeue_deliveries
 from services.common import reading
 from services.common.auth import local_key_pair, mint_token
 from services.notify import main
@@ -83,8 +82,11 @@ def notify_settings(unique: str, url: str, tmp_path: Path, group_suffix: str = "
         PROVINCE_CODES=("110000", "440000"),
         WEBHOOK_URLS={"110000": url},
         WEBHOOK_SECRETS={"110000": SecretStr(SECRET.decode())},
-        WEBHOOK_ATTEMPTS=3,
-        WEBHOOK_BACKOFF_SECONDS=0.05,
+        DELIVERY_BACKOFF_SECONDS=0.05,
+        DELIVERY_BACKOFF_MAX_SECONDS=0.1,
+        DELIVERY_HORIZON_HOURS=1 / 3600,  # a second: a failing endpoint's job is parked soon
+        DELIVERY_IDLE_SECONDS=0.05,
+        CIRCUIT_PAUSE_SECONDS=0.2,
         JWT_LOCAL_KEY_DIR=tmp_path / "jwt",
     )
 
@@ -185,33 +187,33 @@ async def delivered(province: Receiver, event: ev.CaseEvent) -> bool:
     return str(event.event_id) in province.accepted
 
 
-async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
+async def test_a_failing_receiver_is_retried_then_parked_then_queued_again(
     unique: str, tmp_path: Path, receiver: tuple[Receiver, str]
 ) -> None:
     province, url = receiver
     settings = notify_settings(unique, url, tmp_path)
     await start_at_end(groups_of("notify", settings.CONSUMER_GROUP))  # other tests' events: not ours
-    started = datetime.now(UTC)  # the replay sends back only what this test parked
     event = opened_event()
     province.failing.add(str(event.event_id))
     await publish(settings, event, ("110000",))
-    _app, lifespan = await running(settings)
+    app, lifespan = await running(settings)
     async with lifespan:
-        parked = await dead_letters_of(settings, str(event.event_id))
-        assert dict(parked.headers)["x-dlq-service"] == b"xueji-notify"
-        assert b"HTTP 503" in dict(parked.headers)["x-dlq-error"]
+        jobs = app.state.jobs
+
+        async def parked() -> bool:
+            return bool(await jobs.jobs.count_documents({"event_id": str(event.event_id), "state": "parked"}))
+
+        await until(parked)
+        def of_event(record: Any) -> Any:
+            return record if str(event.event_id).encode() in (record.value or b"") else None
+
+        failed = await reading.collect(settings.KAFKA_BOOTSTRAP, NOTIFICATIONS, bool, 30, keep=of_event)
+        assert b"HTTP 503" in failed[0].value  # notification.failed told the operators
         province.failing.clear()
-        await replay(settings, "xueji-notify", lambda _: None, group=f"replay-{unique}", parked_since=started)
+        # what `xueji dlq replay --deliveries --endpoint 110000` does
+        assert await requeue_deliveries(settings, "110000", lambda _: None) == 1
         await until(lambda: delivered(province, event))
     assert province.accepted.count(str(event.event_id)) == 1
-
-
-async def dead_letters_of(settings: NotifySettings, event_id: str) -> Any:
-    def of_event(record: Any) -> Any:  # other tests park non-JSON too
-        return record if str(event_id).encode() in (record.value or b"") else None
-
-    found = await reading.collect(settings.KAFKA_BOOTSTRAP, DEAD_LETTERS, bool, 30, keep=of_event)
-    return found[0]
 
 
 def of_group(event: ev.GroupOpened) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 from xueji_contracts.enums import Role
 
-from services.notify.domain.delivery import Outcome, Webhook
+from services.notify.domain.delivery import Webhook
 from services.notify.domain.recipients import Members, Recipient
 from services.notify.ports import Parts
 
@@ -20,7 +20,6 @@ class FakeNotifyStore:
     def __init__(self) -> None:
         self.groups: dict[str, Members] = {}
         self.inbox: dict[str, Doc] = {}  # by entry id, in the order written
-        self.deliveries: dict[str, int] = {}
         self.digests: set[str] = set()
 
     async def learn_members(self, group_id: str, members: Members) -> None:
@@ -51,12 +50,6 @@ class FakeNotifyStore:
         doc["read"] = True
         return True
 
-    async def delivered(self, endpoint: str, event_id: str) -> bool:
-        return f"{endpoint}:{event_id}" in self.deliveries
-
-    async def mark_delivered(self, endpoint: str, event_id: str, attempts: int) -> None:
-        self.deliveries.setdefault(f"{endpoint}:{event_id}", attempts)
-
     async def claim_digest(self, claim: str, at: datetime) -> bool:
         if claim in self.digests:
             return False
@@ -75,24 +68,17 @@ def _owned(entry: Doc, organisation: str, role: Role) -> bool:
     return entry["organisation_code"] == organisation and entry.get("role") == role.value
 
 
-class FakeSender:
-    """Answers every delivery with ``outcome``; remembers what it was asked to send."""
+class FakeJobs:
+    """The delivery jobs queued, once per endpoint and event (what ``JobStore.enqueue`` keeps)."""
 
-    def __init__(self, outcome: Outcome | None = None) -> None:
-        self.outcome = outcome or Outcome(True, 1)
-        self.sent: list[tuple[str, bytes, str, bytes]] = []
-
-    async def deliver(self, url: str, secret: bytes, event_id: str, body: bytes) -> Outcome:
-        self.sent.append((url, secret, event_id, body))
-        return self.outcome
-
-
-class FakeParker:
     def __init__(self) -> None:
-        self.parked: list[tuple[Any, str]] = []
+        self.queued: dict[str, Doc] = {}
 
-    async def park(self, record: Any, error: BaseException) -> None:
-        self.parked.append((record, str(error)))
+    async def enqueue(self, endpoint: str, event_id: str, group_id: str, body: bytes, partition: int,
+                      offset: int, sequence: int | None, now: datetime) -> None:
+        self.queued.setdefault(f"{endpoint}:{event_id}", {
+            "endpoint": endpoint, "event_id": event_id, "group_id": group_id, "body": body,
+            "partition": partition, "offset": offset, "sequence": sequence, "queued_at": now})
 
 
 class RecordingPublisher:
@@ -115,8 +101,8 @@ class FakeMailer:
         return True
 
 
-def fake_parts(sender: FakeSender | None = None) -> tuple[Parts, FakeNotifyStore, FakeParker,
-                                                          RecordingPublisher]:
-    store, parker, publisher = FakeNotifyStore(), FakeParker(), RecordingPublisher()
-    parts = Parts(store, sender or FakeSender(), parker, publisher, {"110000": HOOK}, lambda: NOW)
-    return parts, store, parker, publisher
+def fake_parts() -> tuple[Parts, FakeNotifyStore, FakeJobs, list[str]]:
+    """The parts, the store, the jobs queued, and the endpoints whose sender was woken."""
+    store, jobs, woken = FakeNotifyStore(), FakeJobs(), list[str]()
+    parts = Parts(store, jobs, RecordingPublisher(), {"110000": HOOK}, lambda: NOW, wake=woken.append)
+    return parts, store, jobs, woken

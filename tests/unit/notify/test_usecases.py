@@ -1,17 +1,16 @@
 """The notify use cases against in-memory ports: no broker, no database, no webhook, no SMTP."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 from xueji_contracts import cases as ev
-from xueji_contracts.enums import Action, ArbitrationStatus, Channel, ProblemType, Role, RuleSet
-from xueji_contracts.notifications import NotificationFailed
-from xueji_contracts.topics import NOTIFICATIONS, CaseMessage, case_topic
+from xueji_contracts.enums import Action, ArbitrationStatus, ProblemType, Role, RuleSet
+from xueji_contracts.topics import CaseMessage, case_topic
 
 from services.common.auth import Principal
 from services.common.errors import NotFound
-from services.notify.domain.delivery import Outcome
 from services.notify.settings import NotifySettings
 from services.notify.usecases import (
     CaseDelivery,
@@ -25,7 +24,7 @@ from services.notify.usecases import (
 )
 
 from ..workflow.factories import REF, brief, case_members, mention
-from .fakes import HOOK, NOW, SECRET, FakeMailer, FakeSender, fake_parts
+from .fakes import NOW, FakeMailer, fake_parts
 
 A, B = brief(1, "110105"), brief(2, "440103")
 
@@ -43,8 +42,15 @@ def opened() -> ev.GroupOpened:
                           members=case_members(A, B), arbitration_status=ArbitrationStatus.NOT_NEEDED)
 
 
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+
+
 def arrived(event: CaseMessage, province: str = "110000") -> CaseDelivery:
-    record = ("record of", case_topic(province))
+    record = Record(case_topic(province), partition=3, offset=41)
     return CaseDelivery(event, event.model_dump_json().encode(), province, record)
 
 
@@ -60,41 +66,28 @@ async def test_an_opened_group_reaches_the_inbox_of_each_school_once() -> None:
     assert len(store.entries_of(B.school_code)) == 1 and len(store.inbox) == 2
 
 
-async def test_the_webhook_gets_the_signed_bytes_once() -> None:
-    sender = FakeSender(Outcome(True, 2))
-    parts, store, parker, publisher = fake_parts(sender)
+async def test_a_case_event_queues_one_delivery_job_with_its_exact_bytes_and_wakes_the_sender() -> None:
+    parts, _, jobs, woken = fake_parts()
     event = arrived(opened())
-    for _ in range(2):
+    for _ in range(2):  # redelivered: still one job
         await deliver_webhook(parts, event)
-    assert sender.sent == [(HOOK.url, SECRET, str(event.event.event_id), event.body)]
-    assert store.deliveries == {f"{HOOK.url}:{event.event.event_id}": 2}
-    assert parker.parked == [] and publisher.published == []
+    [job] = jobs.queued.values()
+    assert (job["endpoint"], job["event_id"]) == ("110000", str(event.event.event_id))
+    assert job["body"] == event.body
+    assert (job["partition"], job["offset"], job["group_id"]) == (3, 41, str(event.event.group_id))
+    assert woken == ["110000", "110000"]
 
 
-async def test_a_province_without_a_webhook_gets_none() -> None:
-    sender = FakeSender()
-    parts, *_ = fake_parts(sender)
+async def test_a_province_without_a_webhook_gets_no_job() -> None:
+    parts, _, jobs, woken = fake_parts()
     await deliver_webhook(parts, arrived(opened(), province="440000"))
-    assert sender.sent == []
+    assert jobs.queued == {} and woken == []
 
 
-async def test_a_webhook_failing_after_its_last_attempt_parks_the_event_and_says_so() -> None:
-    parts, store, parker, publisher = fake_parts(FakeSender(Outcome(False, 3, "HTTP 503")))
-    event = arrived(opened())
-    await deliver_webhook(parts, event)
-    assert parker.parked == [(event.record, "webhook 110000: HTTP 503")]
-    [(failed, topic, key)] = publisher.published
-    assert isinstance(failed, NotificationFailed) and (topic, key) == (NOTIFICATIONS, "110000")
-    assert (failed.case_event_id, failed.channel, failed.attempts) == (
-        event.event.event_id, Channel.WEBHOOK, 3)
-    assert store.deliveries == {}  # a replay of the parked event tries again
-
-
-async def test_one_case_event_learns_members_then_fills_inboxes_then_calls_the_webhook() -> None:
-    sender = FakeSender()
-    parts, store, _, _ = fake_parts(sender)
+async def test_one_case_event_learns_members_then_fills_inboxes_then_queues_the_webhook() -> None:
+    parts, store, jobs, _ = fake_parts()
     await notify_case_event(parts, arrived(opened()))
-    assert len(store.inbox) == 2 and len(sender.sent) == 1
+    assert len(store.inbox) == 2 and len(jobs.queued) == 1
 
 
 async def test_an_organisation_reads_and_marks_only_its_own_inbox() -> None:
@@ -185,22 +178,26 @@ async def test_an_entry_written_before_roles_is_shown_to_nobody() -> None:
         await mark_read(store, REGISTRAR_A, "e0:" + A.school_code)
 
 
-async def test_one_digest_per_organisation_and_day_and_none_before_its_hour() -> None:
+async def test_one_digest_per_organisation_and_local_day_and_none_before_its_local_time() -> None:
     parts, store, _, _ = fake_parts()
     mailer = FakeMailer()
-    settings = NotifySettings(ENVIRONMENT="test", DIGEST_HOUR_UTC=8,
+    settings = NotifySettings(ENVIRONMENT="test",  # due from 07:30 in Asia/Shanghai (UTC+8)
                               DIGEST_EMAILS={A.school_code: "a@example.cn", "110108": "quiet@example.cn"})
     await notify_case_event(parts, arrived(opened()))
-    early = datetime(2026, 11, 23, 7, 59, tzinfo=UTC)
+    early = datetime(2026, 11, 22, 23, 29, tzinfo=UTC)  # 07:29 on the 23rd in Beijing
     assert await send_digests(settings, store, mailer, early) == 0
+    assert not store.digests  # nothing claimed before the local time
     mailer.down = True
     assert await send_digests(settings, store, mailer, NOW) == 0  # the claim is given back
+    assert store.digests == {"110108:2026-11-23"}  # nothing pending there: claimed, kept, no mail
     mailer.down = False
-    assert await send_digests(settings, store, mailer, NOW) == 1  # 110108 has nothing pending
+    assert await send_digests(settings, store, mailer, NOW) == 1
     assert await send_digests(settings, store, mailer, NOW) == 0
     [(to, subject, body)] = mailer.mails
-    assert to == "a@example.cn" and "1 pending" in subject
-    assert "学校学籍管理员 (school_registrar):\n  1 × 请处理问题学籍 (handle the problem record" in body
+    assert to == "a@example.cn"
+    assert subject == f"学籍问题处理每日提醒 2026-11-23：{A.school_code} 有 1 项待办"
+    assert "学校学籍管理员 (school_registrar)：1 项\n  请处理问题学籍：1 项\n" in body
+    assert "(handle" not in body
 
 
 async def test_a_digest_lists_what_waits_for_each_role_of_the_organisation() -> None:
@@ -212,6 +209,7 @@ async def test_a_digest_lists_what_waits_for_each_role_of_the_organisation() -> 
     mailer = FakeMailer()
     assert await send_digests(settings, store, mailer, NOW) == 1  # one mail for the organisation
     [(_, subject, body)] = mailer.mails
-    assert "2 pending" in subject
-    registrar, leader = body.index("(school_registrar):"), body.index("学校学籍主管领导 (school_leader):")
-    assert registrar < body.index("handle the problem record") < leader < body.index("confirm the deletion")
+    assert subject.endswith("有 2 项待办")
+    registrar = body.index("学校学籍管理员 (school_registrar)：1 项")
+    leader = body.index("学校学籍主管领导 (school_leader)：1 项")
+    assert registrar < body.index("请处理问题学籍：1 项") < leader < body.index("请确认删除申请：1 项")

@@ -602,3 +602,14 @@ def test_the_view_gives_each_waiting_member_its_deadline_and_names_who_auto_reje
     assert seen[b.registry_number].auto_rejected_by == a.registry_number
     assert seen[b.registry_number].due_at == NOW + timedelta(days=10)  # back with the school, anew
     assert "自动不通过" in (seen[b.registry_number].rejected_reason or "")
+
+
+def test_case_events_carry_the_groups_sequence_strictly_increasing_across_decisions() -> None:
+    a, b = brief(1), brief(2)
+    case = case_of(a, b)
+    attest(case, a)
+    review(case, bureau(a), a.registry_number, APPROVE, None, NOW)
+    sequences = [e.sequence for e in case.pending if isinstance(e, ev.CaseEvent)]
+    # the group's opening was the first (cleared from ``pending`` by the factory)
+    assert sequences == list(range(2, len(sequences) + 2)) and len(sequences) >= 3
+    assert case.events_emitted == sequences[-1]

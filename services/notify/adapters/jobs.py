@@ -1,0 +1,175 @@
+"""Delivery jobs in MongoDB: one per endpoint and case event, written when the event is consumed.
+
+- ``notify_jobs``: ``_id`` ``<province>:<event id>`` (a redelivered event finds its job), the exact
+  body, the group, its place on the province's topic (``partition``, ``offset``: a group's events
+  are on one partition in the order they were written), the state (queued → in_flight →
+  delivered | parked), attempts, when it may go next and, while in flight, its lease.
+- ``notify_endpoints``: per endpoint, the replica holding it (one sender per endpoint at a time,
+  whichever replica) and its circuit.
+
+A job goes only when no earlier job of its group for that endpoint is still queued or in flight:
+a later event of a group never overtakes an earlier one that has not been delivered or parked.
+A job whose sender died in flight (its lease ran out) is queued again, so nothing is lost; it may
+then reach the endpoint twice, which receivers drop by ``X-Xueji-Event-Id``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import Binary
+from pymongo import ASCENDING, InsertOne, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.common.mongo import insert_new
+
+from ..domain.delivery import Circuit
+
+Doc = dict[str, Any]
+QUEUED, IN_FLIGHT, DELIVERED, PARKED = "queued", "in_flight", "delivered", "parked"
+STATES = (QUEUED, IN_FLIGHT, DELIVERED, PARKED)
+WAITING = (QUEUED, IN_FLIGHT)
+CANDIDATES = 20  # queued jobs looked at per pick (the earliest of each group among them goes)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    endpoint: str
+    event_id: str
+    group_id: str
+    body: bytes
+    attempts: int
+    queued_at: datetime
+
+    @classmethod
+    def of(cls, doc: Doc) -> "Job":
+        return cls(id=doc["_id"], endpoint=doc["endpoint"], event_id=doc["event_id"],
+                   group_id=doc["group_id"],
+                   body=bytes(doc["body"]), attempts=doc["attempts"], queued_at=doc["queued_at"])
+
+
+def job_id(endpoint: str, event_id: str) -> str:
+    return f"{endpoint}:{event_id}"
+
+
+class JobStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.jobs = db["notify_jobs"]
+        self.endpoints = db["notify_endpoints"]
+
+    async def ensure_indexes(self) -> None:
+        await self.jobs.create_index([("endpoint", ASCENDING), ("state", ASCENDING), ("next_at", ASCENDING)])
+        await self.jobs.create_index(
+            [("endpoint", ASCENDING), ("group_id", ASCENDING), ("offset", ASCENDING)])
+
+    async def enqueue(self, endpoint: str, event_id: str, group_id: str, body: bytes, partition: int,
+                      offset: int, sequence: int | None, now: datetime) -> None:
+        """The event's job for the endpoint, once: a redelivered event leaves its job as it is."""
+        doc = {"_id": job_id(endpoint, event_id), "endpoint": endpoint, "event_id": event_id,
+               "group_id": group_id, "body": Binary(body), "partition": partition, "offset": offset,
+               "sequence": sequence, "state": QUEUED, "attempts": 0, "next_at": now, "queued_at": now}
+        await insert_new(self.jobs, [InsertOne(doc)])
+
+    # the endpoint: who sends, and its circuit
+    async def hold(self, endpoint: str, holder: str, now: datetime, lease: timedelta) -> bool:
+        """Take or keep the endpoint for ``lease``; False while another replica holds it."""
+        found = await self.endpoints.find_one_and_update(
+            {"_id": endpoint, "$or": [{"holder": holder}, {"held_until": {"$lte": now}},
+                                      {"held_until": {"$exists": False}}]},
+            {"$set": {"holder": holder, "held_until": now + lease}}, return_document=ReturnDocument.AFTER)
+        if found is not None:
+            return True
+        try:
+            await self.endpoints.insert_one({"_id": endpoint, "holder": holder, "held_until": now + lease})
+        except DuplicateKeyError:  # another replica created it meanwhile, and holds it
+            return False
+        return True
+
+    async def release(self, endpoint: str, holder: str) -> None:
+        await self.endpoints.update_one({"_id": endpoint, "holder": holder}, {"$unset": {"held_until": ""}})
+
+    async def circuit(self, endpoint: str) -> Circuit:
+        doc = await self.endpoints.find_one({"_id": endpoint}) or {}
+        c = doc.get("circuit") or {}
+        return Circuit(failures=c.get("failures", 0), opened=c.get("opened", 0),
+                       open_until=c.get("open_until"))
+
+    async def set_circuit(self, endpoint: str, circuit: Circuit) -> None:
+        await self.endpoints.update_one(
+            {"_id": endpoint}, {"$set": {"circuit": {"failures": circuit.failures, "opened": circuit.opened,
+                                                     "open_until": circuit.open_until}}}, upsert=True)
+
+    # the jobs
+    async def next_job(self, endpoint: str, now: datetime, lease: timedelta) -> Job | None:
+        """The earliest due job of the endpoint whose group has nothing earlier waiting, now in flight."""
+        # a sender that died in flight: its job is due again
+        await self.jobs.update_many({"endpoint": endpoint, "state": IN_FLIGHT, "lease_until": {"$lte": now}},
+                                    {"$set": {"state": QUEUED, "next_at": now}})
+        found = self.jobs.find({"endpoint": endpoint, "state": QUEUED, "next_at": {"$lte": now}},
+                               {"body": 0}).sort("next_at", ASCENDING).limit(CANDIDATES)
+        for candidate in [d async for d in found]:
+            earlier = await self.jobs.find_one(
+                {"endpoint": endpoint, "group_id": candidate["group_id"], "state": {"$in": list(WAITING)},
+                 "offset": {"$lt": candidate["offset"]}}, {"_id": 1})
+            if earlier is not None:
+                continue  # that group's earlier event goes first
+            claimed = await self.jobs.find_one_and_update(
+                {"_id": candidate["_id"], "state": QUEUED},
+                {"$set": {"state": IN_FLIGHT, "lease_until": now + lease}},
+                return_document=ReturnDocument.AFTER)
+            if claimed is not None:
+                return Job.of(claimed)
+        return None
+
+    async def delivered(self, job: Job, attempts: int, now: datetime) -> None:
+        await self.jobs.update_one({"_id": job.id}, {
+            "$set": {"state": DELIVERED, "attempts": attempts, "delivered_at": now},
+            "$unset": {"lease_until": "", "body": ""}})  # delivered: its body is not kept
+
+    async def retry(self, job: Job, attempts: int, at: datetime, reason: str) -> None:
+        await self.jobs.update_one({"_id": job.id}, {
+            "$set": {"state": QUEUED, "attempts": attempts, "next_at": at, "last_reason": reason},
+            "$unset": {"lease_until": ""}})
+
+    async def put_back(self, job: Job, at: datetime) -> None:
+        """Not sent (its endpoint paused meanwhile): queued again as it was."""
+        await self.jobs.update_one({"_id": job.id}, {"$set": {"state": QUEUED, "next_at": at},
+                                                     "$unset": {"lease_until": ""}})
+
+    async def park(self, job: Job, attempts: int, reason: str, now: datetime) -> None:
+        await self.jobs.update_one({"_id": job.id}, {
+            "$set": {"state": PARKED, "attempts": attempts, "last_reason": reason, "parked_at": now},
+            "$unset": {"lease_until": ""}})
+
+    async def requeue_parked(self, endpoint: str | None, now: datetime) -> int:
+        """Parked jobs queued again with a new horizon (in their order: a group's earliest goes first)."""
+        query: Doc = {"state": PARKED, **({"endpoint": endpoint} if endpoint else {})}
+        result = await self.jobs.update_many(query, {"$set": {"state": QUEUED, "attempts": 0, "next_at": now,
+                                                              "queued_at": now}})
+        return result.modified_count
+
+    # what operators see
+    async def summary(self, now: datetime) -> list[Doc]:
+        """Per endpoint: jobs by state, the oldest waiting job's age, and the circuit."""
+        endpoints = sorted({d["_id"] async for d in self.endpoints.find({}, {"_id": 1})}
+                           | set(await self.jobs.distinct("endpoint")))
+        rows = []
+        for endpoint in endpoints:
+            counts = {state: await self.jobs.count_documents({"endpoint": endpoint, "state": state})
+                      for state in STATES}
+            oldest = await self.jobs.find_one({"endpoint": endpoint, "state": {"$in": list(WAITING)}},
+                                              {"queued_at": 1}, sort=[("queued_at", ASCENDING)])
+            age = (now - oldest["queued_at"]).total_seconds() if oldest else 0.0
+            circuit = await self.circuit(endpoint)
+            rows.append({"endpoint": endpoint, **counts, "oldest_waiting_seconds": max(age, 0.0),
+                         "circuit": circuit.state(now).value, "circuit_open_until": circuit.open_until})
+        return rows
+
+    async def list_jobs(self, endpoint: str | None, state: str | None, offset: int, limit: int
+                        ) -> tuple[bool, list[Doc]]:
+        query: Doc = {k: v for k, v in (("endpoint", endpoint), ("state", state)) if v}
+        found = self.jobs.find(query, {"body": 0}).sort("queued_at", ASCENDING).skip(offset).limit(limit + 1)
+        docs = [d async for d in found]
+        return len(docs) > limit, docs[:limit]
