@@ -234,10 +234,15 @@ def restart(server: Server) -> None:
 
 
 def env_lines() -> list[str]:
+    """The services' settings for this stack. Retryable writes are off on the local database server:
+    it keeps a registry of them that it prunes on every write, so a long-lived local stack slows by
+    an order of magnitude (README "The local stack"). Every write of the services is conditional on
+    what was read (a version, a state) or collides on ``_id``, so a write retried by its caller
+    after a lost answer never applies a decision twice. Production keeps its own URI."""
     kafka, mongo, s3 = servers()
     return [
         f"XUEJI_KAFKA_BOOTSTRAP={HOST}:{kafka.port}",
-        f"XUEJI_MONGO_URI=mongodb://{HOST}:{mongo.port}/?directConnection=true",
+        f"XUEJI_MONGO_URI=mongodb://{HOST}:{mongo.port}/?directConnection=true&retryWrites=false",
         f"XUEJI_S3_ENDPOINT={HOST}:{s3.port}",
         f"XUEJI_S3_ACCESS_KEY={S3_ACCESS_KEY}",
         f"XUEJI_S3_SECRET_KEY={S3_SECRET_KEY}",

@@ -1,0 +1,331 @@
+"""Pipeline benchmark: the whole system end to end, and the work each registration costs.
+
+    ./dev bench pipeline [--count 200000] [--latency-count 5000] [--seed 2026]
+
+On a fresh benchmark stack, in one run:
+1. raw limits: produce + consume one message per registration on the broker, and bulk insert one
+   document per registration into the database (the least any design must write);
+2. the pipeline: dedup, the population stand-in (with the demo's fixture: every problem type at
+   the demo's rates), the workflow and notify as processes; N registrations published at once;
+   it waits until every consumer group has read everything and no outbox holds an entry: every
+   problem has its case, every population answer is applied, every party has its inbox entry;
+   it prints registrations/s end to end, with a progress line;
+3. latency: a further load at half that rate, registration → ``case.group_opened`` p50/p99
+   (Kafka record timestamps of the registration and of the case event);
+4. dedup alone in the same run: a new dedup process with its own database and consumer group
+   reads the same registrations (no population stand-in: its answers and their writes are left
+   out, as in ``bench/dedup.py``).
+
+Work per registration: Kafka messages produced per topic (end offsets before and after),
+documents the database holds afterwards per collection, the operations the database server
+reports (``serverStatus`` opcounters, when it reports them), dedup's own round-trip metric, and
+CPU seconds per 10 000 registrations of every service and server (from /proc).
+
+Left out: evidence (no uploads in this load), schools acting on the cases (see bench/workflow.py),
+TLS, replication, and more than one replica of anything.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import AsyncMongoClient
+from xueji_contracts import topics
+from xueji_contracts.students import StudentRegistered
+from xueji_contracts.topics import REGISTRATIONS
+
+from services.cli.topics import create_topics
+from services.common import reading
+from services.common.settings import ServiceSettings
+from services.dedup.demo import demo_data, write_fixture
+from services.dedup.settings import DedupSettings
+
+from .common import ServiceProcess, cpu_seconds, machine, metric, percentile
+from .dedup import produce, raw_broker_rate
+
+PORTS = {"dedup": 8201, "population-standin": 8205, "workflow": 8202, "notify": 8204}
+ALONE_PORT = 8211
+Doc = dict[str, Any]
+CASE_TOPICS = tuple(t.name for t in topics.case_topics())
+# the consumer group suffixes of each service, and what each reads (as tests/consumer_groups.py)
+GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "dedup": {".registrations": (topics.REGISTRATIONS,), ".commands": (topics.DEDUP_COMMANDS,),
+              ".population": (topics.POPULATION_RESULTS,)},
+    "population-standin": {"": (topics.POPULATION_REQUESTS,)},
+    "workflow": {".problems": (topics.PROBLEMS,), ".evidence": (topics.EVIDENCE,)},
+    "notify": {".cases": CASE_TOPICS},
+}
+ALL_TOPICS = (topics.REGISTRATIONS, topics.DEDUP_COMMANDS, topics.POPULATION_REQUESTS,
+              topics.POPULATION_RESULTS, topics.PROBLEMS, topics.EVIDENCE, topics.NOTIFICATIONS, *CASE_TOPICS)
+
+
+async def end_offsets(bootstrap: str, names: tuple[str, ...]) -> dict[str, int]:
+    """Messages on each topic so far (the sum of its partitions' end offsets)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await reading.partitions_of(consumer, names)
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    found: dict[str, int] = dict.fromkeys(names, 0)
+    for tp, end in ends.items():
+        found[tp.topic] += end
+    return found
+
+
+async def lag(bootstrap: str, groups: dict[str, tuple[str, ...]]) -> int:
+    """Messages the consumer groups have not committed yet, over every topic they read."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        ends = await end_offsets_by_partition(bootstrap, tuple({t for ts in groups.values() for t in ts}))
+        behind = 0
+        for group, names in groups.items():
+            committed = await admin.list_consumer_group_offsets(group)
+            for tp, end in ends.items():
+                if tp.topic in names:
+                    done = committed.get(tp)
+                    behind += end - (done.offset if done is not None and done.offset >= 0 else 0)
+        return behind
+    finally:
+        await admin.close()
+
+
+async def end_offsets_by_partition(bootstrap: str, names: tuple[str, ...]) -> dict[Any, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(await reading.partitions_of(consumer, names)))
+    finally:
+        await consumer.stop()
+
+
+async def raw_insert_rate(settings: ServiceSettings, count: int) -> float:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
+    collection = client[f"bench_raw_{uuid.uuid4().hex[:8]}"]["records"]
+    docs = [{"_id": f"r{n:012d}", "school": "1101050001", "status": "pending", "version": 1}
+            for n in range(count)]
+    started = time.perf_counter()
+    for start in range(0, count, 1000):
+        await collection.insert_many(docs[start:start + 1000], ordered=False)
+    elapsed = time.perf_counter() - started
+    await client.drop_database(collection.database.name)
+    await client.close()
+    return count / elapsed
+
+
+async def opcounters(settings: ServiceSettings) -> dict[str, int] | None:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
+    try:
+        status = await client.admin.command("serverStatus")
+        counters = status.get("opcounters")
+        return {k: int(v) for k, v in counters.items()} if isinstance(counters, dict) else None
+    except Exception:  # a server that does not report it
+        return None
+    finally:
+        await client.close()
+
+
+async def documents(settings: ServiceSettings, database: str) -> dict[str, int]:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
+    try:
+        db = client[database]
+        return {name: await db[name].estimated_document_count() for name in await db.list_collection_names()}
+    finally:
+        await client.close()
+
+
+async def outbox_waiting(settings: ServiceSettings, database: str) -> int:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
+    try:
+        db = client[database]
+        waiting = 0
+        for name in ("workflow_cases", "dedup_groups", "dedup_records"):
+            waiting += await db[name].count_documents({"has_outbox": True})
+        return waiting
+    finally:
+        await client.close()
+
+
+def server_pids() -> dict[str, int]:
+    """The local stack's servers (deploy/local/stack.py keeps their PID files)."""
+    stack = Path(os.environ.get("XUEJI_STACK_DIR", ".local/bench-stack")) / "run"
+    pids = {}
+    for pidfile in stack.glob("*.pid"):
+        try:
+            pids[pidfile.stem] = int(pidfile.read_text().strip())
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def case_latencies(cases: list[Any], sent: dict[str, int]) -> list[float]:
+    """Milliseconds from the newest member's registration to its group's ``case.group_opened``."""
+    result = []
+    for message in cases:
+        try:
+            event = json.loads(message.value)
+        except ValueError:
+            continue
+        if event.get("event_type") != "case.group_opened":
+            continue
+        stamps = [sent[m["registry_number"]] for m in event.get("members", [])
+                  if m.get("registry_number") in sent]
+        if stamps:
+            result.append(message.timestamp - max(stamps))
+    return result
+
+
+async def drained(settings: ServiceSettings, groups: dict[str, tuple[str, ...]], database: str,
+                  started: float, total: int) -> float:
+    """Wait until nothing is left to consume or publish; the seconds it took."""
+    quiet = 0
+    while quiet < 3:
+        behind = await lag(settings.KAFKA_BOOTSTRAP, groups)
+        waiting = await outbox_waiting(settings, database)
+        done = metric(PORTS["dedup"], "xueji_dedup_messages_total", f'topic="{REGISTRATIONS}"')
+        print(f"   … {time.perf_counter() - started:6.0f} s: {done:,.0f} / {total:,} registrations read, "
+              f"{behind:,} messages behind, {waiting:,} outboxes waiting", flush=True)
+        quiet = quiet + 1 if behind == 0 and waiting == 0 and done >= total else 0
+        if quiet < 3:
+            await asyncio.sleep(2 if behind or waiting else 1)
+    return time.perf_counter() - started - 2.0  # the last quiet checks are not work
+
+
+async def read_by(port: int, total: int) -> None:
+    """Until the dedup process on ``port`` has read ``total`` registrations."""
+    while metric(port, "xueji_dedup_messages_total", f'topic="{REGISTRATIONS}"') < total:  # noqa: ASYNC110
+        await asyncio.sleep(0.5)
+
+
+def start(name: str, port: int, env: dict[str, str], log: Path) -> ServiceProcess:
+    service = ServiceProcess(f"xueji-{name}", port, env, log)
+    service.start()
+    return service
+
+
+async def run(count: int, latency_count: int, seed: int) -> None:
+    settings = DedupSettings()
+    unique = uuid.uuid4().hex[:8]
+    home = Path(".local/bench-pipeline") / unique
+    home.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}")
+    print(f"generating {count:,} + {latency_count:,} registrations and the population fixture …", flush=True)
+    records, generator = demo_data(count + latency_count, seed)
+    fixture = home / "population.jsonl"
+    write_fixture(generator, fixture)
+    messages = [(r.registry_number.encode(), StudentRegistered(producer="bench", record=r)
+                 .model_dump_json().encode()) for r in records]
+    load, paced = messages[:count], messages[count:]
+    await create_topics(settings, 1, report=lambda _: None)
+
+    print("1/4 raw limits …", flush=True)
+    broker_rate = await raw_broker_rate(settings, load)
+    insert_rate = await raw_insert_rate(settings, count)
+    print(f"   broker produce+consume {broker_rate:,.0f} messages/s; database bulk insert "
+          f"{insert_rate:,.0f} documents/s", flush=True)
+
+    database = f"bench_pipeline_{unique}"
+    env = {"XUEJI_MONGO_DATABASE": database, "XUEJI_CONSUMER_GROUP": f"bp-{unique}",
+           "XUEJI_POPULATION_FIXTURE": str(fixture), "XUEJI_KAFKA_BOOTSTRAP": settings.KAFKA_BOOTSTRAP}
+    groups: dict[str, tuple[str, ...]] = {
+        f"bp-{unique}{suffix}": names for service in GROUPS.values() for suffix, names in service.items()}
+    services = {name: start(name, port, {**env, "XUEJI_INSTANCE_ID": f"bp-{unique}-{name}"},
+                            home / f"{name}.log") for name, port in PORTS.items()}
+    try:
+        print(f"2/4 the pipeline: {count:,} registrations at once …", flush=True)
+        messages_before = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
+        ops_before = await opcounters(settings)
+        cpu_before = {n: cpu_seconds(s.pid) for n, s in services.items()}
+        servers_before = {n: cpu_seconds(p) for n, p in server_pids().items()}
+        trips_before = metric(PORTS["dedup"], "xueji_dedup_db_round_trips_total")
+        started = time.perf_counter()
+        await produce(settings, REGISTRATIONS, load)
+        elapsed = await drained(settings, groups, database, started, count)
+        rate = count / elapsed
+        cpu = {n: cpu_seconds(s.pid) - cpu_before[n] for n, s in services.items()}
+        servers = {n: cpu_seconds(p) - servers_before.get(n, 0.0) for n, p in server_pids().items()}
+        ops_after = await opcounters(settings)
+        messages_after = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
+        trips = metric(PORTS["dedup"], "xueji_dedup_db_round_trips_total") - trips_before
+        held = await documents(settings, database)
+
+        print(f"3/4 latency at {rate / 2:,.0f} registrations/s …", flush=True)
+        sent = await produce(settings, REGISTRATIONS, paced, rate=rate / 2)
+        await drained(settings, groups, database, time.perf_counter(), count + latency_count)
+        opened = []
+        for name in CASE_TOPICS:
+            opened += await reading.read_all(settings.KAFKA_BOOTSTRAP, name)
+        latency = case_latencies(opened, sent)
+    finally:
+        for service in services.values():
+            service.stop()
+
+    print("4/4 dedup alone on the same registrations …", flush=True)
+    alone_db = f"bench_alone_{unique}"
+    alone_env = {"XUEJI_MONGO_DATABASE": alone_db, "XUEJI_CONSUMER_GROUP": f"ba-{unique}",
+                 "XUEJI_KAFKA_BOOTSTRAP": settings.KAFKA_BOOTSTRAP, "XUEJI_INSTANCE_ID": f"ba-{unique}"}
+    alone = start("dedup", ALONE_PORT, alone_env, home / "dedup-alone.log")
+    try:
+        alone_started = time.perf_counter()
+        total = count + latency_count
+        await read_by(ALONE_PORT, total)
+        alone_rate = total / (time.perf_counter() - alone_started)
+    finally:
+        alone.stop()
+
+    produced = {t: messages_after[t] - messages_before[t] for t in ALL_TOPICS}
+    print(f"\nmachine: {machine()}")
+    print(f"registrations            {count:,} (seed {seed})")
+    print(f"end to end               {rate:,.0f} registrations/s in {elapsed:,.0f} s")
+    print(f"dedup alone, same run    {alone_rate:,.0f} registrations/s → end to end at "
+          f"{rate / alone_rate:.0%} (target ≥ 50 %)")
+    print(f"raw broker               {broker_rate:,.0f} messages/s produce + consume")
+    print(f"raw database             {insert_rate:,.0f} documents/s bulk insert")
+    print(f"latency registration → case opened at 50 % (n={len(latency)}): "
+          f"p50 {percentile(latency, 0.5):,.0f} ms, p99 {percentile(latency, 0.99):,.0f} ms "
+          "(target < 2 000 ms)")
+    print("messages produced per registration, by topic (the registration itself included):")
+    for name, n in sorted(produced.items(), key=lambda kv: -kv[1]):
+        if n:
+            print(f"   {name:36} {n / count:6.3f}")
+    others = sum(produced.values()) - produced[REGISTRATIONS]
+    print(f"   {'all but the registrations':36} {others / count:6.3f}")
+    print("documents held afterwards per registration, by collection:")
+    for name, n in sorted(held.items(), key=lambda kv: -kv[1]):
+        print(f"   {name:36} {n / count:6.3f}")
+    print(f"   {'all':36} {sum(held.values()) / count:6.3f}")
+    print(f"dedup database round trips {trips / count:.3f} per registration (its own metric)")
+    if ops_before and ops_after:
+        writes = sum(ops_after[k] - ops_before[k] for k in ("insert", "update", "delete") if k in ops_after)
+        queries = ops_after.get("query", 0) - ops_before.get("query", 0)
+        print(f"database server: {writes / count:.2f} writes and {queries / count:.2f} queries per "
+              "registration (serverStatus opcounters)")
+    else:
+        print("database server: opcounters not reported by this server")
+    print("CPU seconds per 10 000 registrations:")
+    for name, seconds in {**cpu, **{f"server {n}": s for n, s in servers.items()}}.items():
+        target = " (target ≤ 1.0)" if name == "dedup" else ""
+        print(f"   {name:36} {seconds / count * 10_000:6.2f}{target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=200_000, help="registrations published at once")
+    parser.add_argument("--latency-count", type=int, default=5_000, help="registrations in the paced phase")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    asyncio.run(run(args.count, args.latency_count, args.seed))
+
+
+if __name__ == "__main__":
+    main()
