@@ -24,7 +24,7 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     relay = OutboxRelay(store.cases, plumbing.broker)
     cases = Cases(store, relay, settings.RULE_SET, settings.member_ref, by_province=settings.RULE_SETS,
                   name_search_key=settings.NAME_SEARCH_KEY.get_secret_value().encode(), progress=progress,
-                  policy=settings.deadline_policy)
+                  policy=settings.deadline_policy, count_inline=settings.PROGRESS_INLINE)
     return assemble(
         plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, cases),
         routers=[api.router(cases, settings.PAGE_SIZE_MAX)],

@@ -34,7 +34,12 @@ class WorkflowSettings(ServiceSettings):
     REMINDER_DAYS_BEFORE: int = 2
     DEDUP_UPDATE_DAYS: int = 3  # an approved amendment not yet reflected by dedup is escalated after
     DEADLINE_SCAN_SECONDS: float = 60.0
-    PROGRESS_SWEEP_SECONDS: float = 10.0  # how often cases not yet counted are looked for
+    # The progress counters count each case change in the sweep, every PROGRESS_SWEEP_SECONDS, so a
+    # request or a consumed event never waits for them (the statistics show what is still pending).
+    # PROGRESS_INLINE=true counts each write right after it as well: current at once, at the cost of
+    # about 15 database operations more per write, several on the same few counter documents.
+    PROGRESS_SWEEP_SECONDS: float = Field(default=2.0, gt=0)
+    PROGRESS_INLINE: bool = False
     # a change of a case left half-counted (a crashed replica) is taken over after this long
     PROGRESS_TAKEOVER_SECONDS: float = 60.0
     # dedup's key of each member brief's ``name_key`` (the same value): a searched name is hashed with it

@@ -80,12 +80,13 @@ class Cases:
     def __init__(self, store: CaseStore, relay: Publisher, rule_set: RuleSet, ref: Ref,
                  clock: Clock = utc_now, by_province: dict[str, RuleSet] | None = None,
                  name_search_key: bytes = b"", progress: Progress | None = None,
-                 policy: DeadlinePolicy | None = None) -> None:
+                 policy: DeadlinePolicy | None = None, count_inline: bool = True) -> None:
         self.store, self.relay, self.rule_set, self.ref, self.clock = store, relay, rule_set, ref, clock
         self.by_province = by_province or {}
         self.name_search_key = name_search_key  # dedup's key of each brief's ``name_key`` (finding by name)
         self.progress: Progress = progress or Uncounted()
         self.policy = policy or DeadlinePolicy()  # the deadlines an export shows
+        self.count_inline = count_inline  # count each write at once (else the progress sweep does)
 
     def rule_set_for(self, provinces: tuple[str, ...]) -> RuleSet:
         """The rule set new groups of these provinces open under (``XUEJI_RULE_SETS``)."""
@@ -122,7 +123,8 @@ class Cases:
         if not await self.store.save(case, entries, case.audit):
             return False
         await self.relay.publish([(str(case.group_id), case.version + 1, [*left_behind, *entries])])
-        await self._count(case.group_id)
+        if self.count_inline:
+            await self._count(case.group_id)
         return True
 
     async def _count(self, group_id: UUID) -> None:
