@@ -41,6 +41,7 @@ class Jobs(Protocol):
     async def circuit(self, endpoint: str) -> Circuit: ...
     async def set_circuit(self, endpoint: str, circuit: Circuit) -> None: ...
     async def next_job(self, endpoint: str, now: datetime, lease: timedelta) -> Job | None: ...
+    async def reclaim(self, endpoint: str, now: datetime) -> None: ...
     async def delivered(self, job: Job, attempts: int, now: datetime) -> None: ...
     async def retry(self, job: Job, attempts: int, at: datetime, reason: str) -> None: ...
     async def park(self, job: Job, attempts: int, reason: str, now: datetime) -> None: ...
@@ -73,6 +74,10 @@ class EndpointSender:
     clock: Clock = utc_now
     rng: random.Random = field(default_factory=random.Random)
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # set when this replica queues a job
+    # while this replica holds the endpoint it is its only sender: the lease is renewed at half its
+    # time, and the circuit is kept here (written on every change); an idle step is one query
+    held_until: datetime | None = None
+    known_circuit: Circuit | None = None
 
     @property
     def endpoint(self) -> str:
@@ -85,9 +90,9 @@ class EndpointSender:
     async def step(self) -> float:
         """Send at most one job; how long to wait before the next step (0: go on at once)."""
         now = self.clock()
-        if not await self.jobs.hold(self.endpoint, self.holder, now, self.lease):
+        if not await self.holding(now):
             return self.idle_seconds  # another replica sends to this endpoint
-        circuit = await self.jobs.circuit(self.endpoint)
+        circuit = self.known_circuit or Circuit()
         if circuit.state(now) is CircuitState.OPEN and circuit.open_until is not None:
             # paused: its jobs wait; the first one after the pause is the probe
             return min(self.idle_seconds * 5, max(0.0, (circuit.open_until - now).total_seconds()))
@@ -98,17 +103,35 @@ class EndpointSender:
         await self.settle(job, attempt, circuit)
         return 0.0
 
+    async def holding(self, now: datetime) -> bool:
+        """Whether this replica holds the endpoint (taken, or renewed at half its lease)."""
+        if self.held_until is not None and now < self.held_until - self.lease / 2:
+            return True
+        taken = self.held_until is None or now >= self.held_until
+        if not await self.jobs.hold(self.endpoint, self.holder, now, self.lease):
+            self.held_until = self.known_circuit = None
+            return False
+        if taken or self.known_circuit is None:  # newly taken: what others left is ours now
+            self.known_circuit = await self.jobs.circuit(self.endpoint)
+        await self.jobs.reclaim(self.endpoint, now)
+        self.held_until = now + self.lease
+        return True
+
+    async def set_circuit(self, circuit: Circuit) -> None:
+        self.known_circuit = circuit
+        await self.jobs.set_circuit(self.endpoint, circuit)
+
     async def settle(self, job: Job, attempt: Attempt, circuit: Circuit) -> None:
         now, attempts = self.clock(), job.attempts + 1
         if attempt.delivered:
             SENT.labels(self.endpoint, "delivered").inc()
             await self.jobs.delivered(job, attempts, now)
             if circuit != Circuit():
-                await self.jobs.set_circuit(self.endpoint, circuit.succeeded())
+                await self.set_circuit(circuit.succeeded())
             return
         SENT.labels(self.endpoint, "failed").inc()
         opened = circuit.failed(now, self.circuit.failures, self.circuit.pause, self.circuit.max_pause)
-        await self.jobs.set_circuit(self.endpoint, opened)
+        await self.set_circuit(opened)
         if opened.open_until is not None and circuit.open_until != opened.open_until:
             log.warning("endpoint paused",
                         extra={"endpoint": self.endpoint, "until": opened.open_until.isoformat()})
@@ -138,6 +161,7 @@ class EndpointSender:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wake.wait(), wait)
         finally:
+            self.held_until = self.known_circuit = None
             await self.jobs.release(self.endpoint, self.holder)
 
 

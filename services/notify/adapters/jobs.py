@@ -104,9 +104,6 @@ class JobStore:
     # the jobs
     async def next_job(self, endpoint: str, now: datetime, lease: timedelta) -> Job | None:
         """The earliest due job of the endpoint whose group has nothing earlier waiting, now in flight."""
-        # a sender that died in flight: its job is due again
-        await self.jobs.update_many({"endpoint": endpoint, "state": IN_FLIGHT, "lease_until": {"$lte": now}},
-                                    {"$set": {"state": QUEUED, "next_at": now}})
         found = self.jobs.find({"endpoint": endpoint, "state": QUEUED, "next_at": {"$lte": now}},
                                {"body": 0}).sort("next_at", ASCENDING).limit(CANDIDATES)
         for candidate in [d async for d in found]:
@@ -122,6 +119,11 @@ class JobStore:
             if claimed is not None:
                 return Job.of(claimed)
         return None
+
+    async def reclaim(self, endpoint: str, now: datetime) -> None:
+        """Jobs whose sender died in flight (their lease ran out) are due again."""
+        await self.jobs.update_many({"endpoint": endpoint, "state": IN_FLIGHT, "lease_until": {"$lte": now}},
+                                    {"$set": {"state": QUEUED, "next_at": now}})
 
     async def delivered(self, job: Job, attempts: int, now: datetime) -> None:
         await self.jobs.update_one({"_id": job.id}, {
