@@ -26,6 +26,10 @@ def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: 
     record = event.record
 
     def compute(old: RecordState | None) -> RecordState:
+        if old is not None and old.status is RecordStatus.DELETED and isinstance(event, StudentRegistered):
+            # a registration read again (a redelivery after a crash) never brings back a record the
+            # platform deleted meanwhile; an upstream change of it (StudentUpdated) still applies
+            return old
         new = record_state(record, pepper, today, search_key)
         if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
             new = replace(new, population=old.population, population_request_id=old.population_request_id)
