@@ -71,7 +71,9 @@ async def test_attest_review_auto_reject_delete_confirm_and_reinitiate(
     await expect(bureau.locator("a[download]", has_text="入学登记表.doc")).to_be_visible()
     preview = bureau.locator("img[alt='户口本.jpg']")
     await expect(preview).to_be_visible()
-    assert await preview.evaluate("img => img.complete && img.naturalWidth >= 0")
+    served = await bureau.request.get(str(await preview.get_attribute("src")))  # the bureau's own session
+    assert served.status == 200 and served.headers["content-type"] == "image/jpeg"
+    assert (await served.body()).startswith(JPEG[:3])  # the file the school uploaded, passed through
     await expect(bureau.locator(".warn")).to_contain_text(b.registry_number)  # what approving rejects
     await screenshot(bureau, "bureau-review")
     await bureau.check("input[value=approved]")

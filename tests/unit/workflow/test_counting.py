@@ -8,7 +8,7 @@ from xueji_contracts.problems import MemberBrief, ProblemDetected
 
 from services.workflow import usecases
 from services.workflow.cases import Cases
-from services.workflow.domain.statistics import DivisionCounts
+from services.workflow.usecases.changing import Uncounted
 
 from .factories import EVIDENCE, REF, brief, registrar
 from .fakes import FakeCaseStore, RecordingPublisher, counted_cases
@@ -33,18 +33,9 @@ async def test_a_change_is_counted_right_after_it_is_written() -> None:
     assert district.counts == {"DUPLICATE_ID:to_handle": 1, "DUPLICATE_ID:awaiting_review": 1}
 
 
-class BrokenProgress:
+class BrokenProgress(Uncounted):
     async def project(self, group_id: UUID) -> None:
         raise ConnectionError("the database went away")
-
-    async def division(self, code: str) -> DivisionCounts | None:
-        return None
-
-    async def children(self, code: str) -> list[DivisionCounts]:
-        return []
-
-    async def pending(self) -> int:
-        return 0
 
 
 async def test_a_change_whose_counting_fails_is_still_written(caplog: pytest.LogCaptureFixture) -> None:
