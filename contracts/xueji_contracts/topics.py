@@ -31,8 +31,10 @@ class Topic:
 
 
 REGISTRATION_MESSAGES = (students.StudentRegistered, students.StudentUpdated, students.StudentDeleted)
-POPULATION_REQUEST_MESSAGES = (population.PopulationVerificationRequested,)
-POPULATION_RESULT_MESSAGES = (population.PopulationVerificationResult,)
+POPULATION_REQUEST_MESSAGES = (population.PopulationVerificationBatchRequested,
+                               population.PopulationVerificationRequested)
+POPULATION_RESULT_MESSAGES = (population.PopulationVerificationBatchResult,
+                              population.PopulationVerificationResult)
 PROBLEM_MESSAGES = (problems.ProblemDetected, problems.MembershipChanged, problems.ProblemCleared,
                     problems.AmendmentApplied)
 DEDUP_COMMAND_MESSAGES = (commands.ApplyAmendment, commands.DeleteRecord,
@@ -68,10 +70,13 @@ def case_topic(province_code: str) -> str:
 FIXED_TOPICS: tuple[Topic, ...] = (
     Topic(REGISTRATIONS, "registry_number", 12, ("province systems", "xueji import"), (),
           REGISTRATION_MESSAGES, "Student registrations from schools, via province systems or file import."),
-    Topic(POPULATION_REQUESTS, "registry_number", 6, ("dedup",), ("population database",),
-          POPULATION_REQUEST_MESSAGES, "Verification requests to the population database (人口库)."),
-    Topic(POPULATION_RESULTS, "registry_number", 6, ("population database",), (),
-          POPULATION_RESULT_MESSAGES, "Verification results from the population database."),
+    Topic(POPULATION_REQUESTS, "batch_id (a single request: registry_number)", 6, ("dedup",),
+          ("population database",), POPULATION_REQUEST_MESSAGES,
+          "Verification requests to the population database (人口库): dedup sends batches of up to "
+          "500 numbers; a batch is answered by one batch result."),
+    Topic(POPULATION_RESULTS, "batch_id (a single result: registry_number)", 6, ("population database",), (),
+          POPULATION_RESULT_MESSAGES, "Verification results from the population database, one batch result "
+          "per batch (a single result is still read)."),
     Topic(PROBLEMS, "group_id", 12, ("dedup",), (),
           PROBLEM_MESSAGES, "Problem groups found by dedup: detected, membership changed, cleared."),
     Topic(DEDUP_COMMANDS, "registry_number", 12, ("workflow",), (),
@@ -135,6 +140,14 @@ CaseMessage = Annotated[
     | cases.GroupReopened,
     Field(discriminator="event_type"),
 ]
+PopulationRequestMessage = Annotated[
+    population.PopulationVerificationBatchRequested | population.PopulationVerificationRequested,
+    Field(discriminator="event_type"),
+]
+PopulationResultMessage = Annotated[
+    population.PopulationVerificationBatchResult | population.PopulationVerificationResult,
+    Field(discriminator="event_type"),
+]
 NotificationMessage = Annotated[
     notifications.NotificationDelivered | notifications.NotificationFailed,
     Field(discriminator="event_type"),
@@ -144,6 +157,8 @@ registration_adapter: TypeAdapter[RegistrationMessage] = TypeAdapter(Registratio
 problem_adapter: TypeAdapter[ProblemMessage] = TypeAdapter(ProblemMessage)
 dedup_command_adapter: TypeAdapter[DedupCommand] = TypeAdapter(DedupCommand)
 case_adapter: TypeAdapter[CaseMessage] = TypeAdapter(CaseMessage)
+population_request_adapter: TypeAdapter[PopulationRequestMessage] = TypeAdapter(PopulationRequestMessage)
+population_result_adapter: TypeAdapter[PopulationResultMessage] = TypeAdapter(PopulationResultMessage)
 
 
 SERVICE_CONSUMERS_FILE = Path(__file__).with_name("consumers.json")

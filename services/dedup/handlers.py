@@ -4,7 +4,6 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from xueji_contracts import topics
-from xueji_contracts.population import PopulationVerificationResult
 
 from services.common.deadletter import DeadLetters
 from services.common.kafka import subscriber
@@ -40,6 +39,6 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, dedup: Dedup
                 max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS)
     async def on_population_results(message: KafkaMessage) -> None:
         """Answers of the population database: not found, name mismatch or changed raise a problem."""
-        results = await dead_letters.decode_batch(message, PopulationVerificationResult.model_validate_json)
+        results = await dead_letters.decode_batch(message, topics.population_result_adapter.validate_json)
         await apply_population_result(dedup, results)
         PROCESSED.labels(topics.POPULATION_RESULTS).inc(len(results))

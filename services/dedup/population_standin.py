@@ -1,6 +1,6 @@
 """A local stand-in for the population database (人口库): ``xueji-population-standin``.
 
-It answers verification requests from a fixture file of JSON lines:
+It answers verification requests, a batch with one batch result, from a fixture file of JSON lines:
 ``{"id_number": "...", "name": "...", "outcome": "verified|not_found|changed", "new_id_number": "..."}``.
 A number in the fixture with another name answers ``name_mismatch``; a number not in the
 fixture answers ``XUEJI_POPULATION_UNKNOWN`` (``verified`` by default, so demo data passes).
@@ -16,8 +16,15 @@ from fastapi import FastAPI
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from xueji_contracts.enums import PopulationOutcome
-from xueji_contracts.population import PopulationVerificationRequested, PopulationVerificationResult
-from xueji_contracts.topics import POPULATION_REQUESTS, POPULATION_RESULTS
+from xueji_contracts.population import (
+    PopulationAnswer,
+    PopulationQuestion,
+    PopulationVerificationBatchRequested,
+    PopulationVerificationBatchResult,
+    PopulationVerificationRequested,
+    PopulationVerificationResult,
+)
+from xueji_contracts.topics import POPULATION_REQUESTS, POPULATION_RESULTS, population_request_adapter
 
 from services.common.deadletter import DeadLetters
 from services.common.kafka import instance_of, make_broker
@@ -45,19 +52,36 @@ def load_fixture(path: Path) -> dict[str, dict[str, str]]:
     return {entry["id_number"]: entry for entry in map(json.loads, filter(None, lines))}
 
 
-def answer(request: PopulationVerificationRequested, fixture: dict[str, dict[str, str]],
-           unknown: PopulationOutcome) -> PopulationVerificationResult:
-    entry = fixture.get(request.id_number)
+def answer(question: PopulationQuestion | PopulationVerificationRequested, fixture: dict[str, dict[str, str]],
+           unknown: PopulationOutcome) -> PopulationAnswer:
+    entry = fixture.get(question.id_number)
     outcome, new_number = unknown, None
     if entry:
         outcome = PopulationOutcome(entry.get("outcome", "verified"))
         new_number = entry.get("new_id_number")
-        same_name = normalise_name(entry["name"]) == normalise_name(request.name)
+        same_name = normalise_name(entry["name"]) == normalise_name(question.name)
         if outcome is PopulationOutcome.VERIFIED and not same_name:
             outcome = PopulationOutcome.NAME_MISMATCH
-    return PopulationVerificationResult(
-        producer=SERVICE, request_id=request.request_id, registry_number=request.registry_number,
-        outcome=outcome, new_id_number=new_number, **request.caused())
+    return PopulationAnswer(request_id=question.request_id, registry_number=question.registry_number,
+                            outcome=outcome, new_id_number=new_number)
+
+
+def result_of(request: PopulationVerificationBatchRequested | PopulationVerificationRequested,
+              fixture: dict[str, dict[str, str]], unknown: PopulationOutcome
+              ) -> PopulationVerificationBatchResult | PopulationVerificationResult:
+    """One batch result per batch (keyed by its batch id); one result per single request."""
+    if isinstance(request, PopulationVerificationBatchRequested):
+        return PopulationVerificationBatchResult(
+            producer=SERVICE, batch_id=request.batch_id, **request.caused(),
+            answers=tuple(answer(q, fixture, unknown) for q in request.questions))
+    one = answer(request, fixture, unknown)
+    return PopulationVerificationResult(producer=SERVICE, **one.model_dump(), **request.caused())
+
+
+def key_of(result: PopulationVerificationBatchResult | PopulationVerificationResult) -> bytes:
+    if isinstance(result, PopulationVerificationBatchResult):
+        return str(result.batch_id).encode()
+    return result.registry_number.encode()
 
 
 def create_app(settings: StandinSettings | None = None) -> FastAPI:
@@ -71,12 +95,10 @@ def create_app(settings: StandinSettings | None = None) -> FastAPI:
                        batch=True, max_records=500, batch_timeout_ms=100, ack_policy=AckPolicy.NACK_ON_ERROR)
     async def on_requests(message: KafkaMessage) -> None:
         """Answer verification requests from the fixture file (read afresh for each batch)."""
-        validate = PopulationVerificationRequested.model_validate_json
-        requests = await dead_letters.decode_batch(message, validate)
+        requests = await dead_letters.decode_batch(message, population_request_adapter.validate_json)
         fixture = load_fixture(settings.POPULATION_FIXTURE)
-        results = [answer(request, fixture, unknown) for request in requests]
-        await asyncio.gather(*(broker.publish(r, POPULATION_RESULTS, key=r.registry_number.encode())
-                               for r in results))
+        results = [result_of(request, fixture, unknown) for request in requests]
+        await asyncio.gather(*(broker.publish(r, POPULATION_RESULTS, key=key_of(r)) for r in results))
 
     return build_app(title="population database stand-in", description=__doc__ or "", broker=broker,
                      mongo=make_mongo_client(settings, SERVICE))

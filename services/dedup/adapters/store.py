@@ -37,6 +37,8 @@ from .vault import ID_PREFIX, Vault
 
 Doc = dict[str, Any]
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
+WRITTEN = Counter("xueji_dedup_documents_written", "Documents the identity index inserted or updated "
+                  "(writes that collided with another writer's are not counted)", ["collection"])
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry_number")
@@ -182,9 +184,12 @@ class IdentityStore:
     async def _write(self, collection: Any, ops: Sequence[InsertOne[Doc] | UpdateOne],
                      keys: list[str]) -> set[str]:
         """One bulk write; the keys of the operations another writer got to first."""
-        if ops:
-            self._trips(1)
-        return {keys[index] for index in await insert_new(collection, ops)}
+        if not ops:
+            return set()
+        self._trips(1)
+        collided = {keys[index] for index in await insert_new(collection, ops)}
+        WRITTEN.labels(collection.name).inc(len(ops) - len(collided))
+        return collided
 
 
 def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry]) -> InsertOne[Doc] | UpdateOne:

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from uuid import UUID, uuid4
 
-from xueji_contracts.population import PopulationVerificationRequested
+from xueji_contracts.population import PopulationQuestion
 
-from .groups import PRODUCER, Group, id_problem_key
+from .groups import Group, id_problem_key
 from .identity import RecordState
 from .idnumber import normalise_id_number
 
@@ -39,8 +39,8 @@ def membership_ops(rn: str, old: RecordState | None, new: RecordState | None, pe
 
 
 def population_request(state: RecordState, asked: tuple[str, str] | None
-                       ) -> tuple[RecordState, PopulationVerificationRequested | None]:
-    """The record as stored and the request to send, for a message that gave the raw number and
+                       ) -> tuple[RecordState, PopulationQuestion | None]:
+    """The record as stored and the question to ask (in a batch), for a message that gave the raw number and
     name (``asked``): a record not yet asked about is asked under a new id it then awaits; one
     still awaiting an answer is asked again under the same id (the message is read again after
     a stop before sending, and the database answers each id once); any other is not asked."""
@@ -53,7 +53,6 @@ def population_request(state: RecordState, asked: tuple[str, str] | None
     else:
         return state, None
     raw_number, name = asked
-    request = PopulationVerificationRequested(
-        producer=PRODUCER, request_id=request_id, registry_number=state.registry_number,
-        id_number=normalise_id_number(raw_number), name=name)
-    return replace(state, population_request_id=str(request_id)), request
+    question = PopulationQuestion(request_id=request_id, registry_number=state.registry_number,
+                                  id_number=normalise_id_number(raw_number), name=name)
+    return replace(state, population_request_id=str(request_id)), question

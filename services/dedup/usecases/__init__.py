@@ -15,13 +15,19 @@ from xueji_contracts.commands import (
     MarkAttestedDistinct,
     MarkFormal,
 )
-from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.population import (
+    PopulationAnswer,
+    PopulationVerificationBatchResult,
+    PopulationVerificationResult,
+)
 from xueji_contracts.students import StudentDeleted
 from xueji_contracts.topics import DedupCommand, RegistrationMessage
 
 from ..ports import Publisher
 from . import changes
 from .index import Change, Indexer
+
+PopulationResult = PopulationVerificationBatchResult | PopulationVerificationResult
 
 __all__ = ["Dedup", "Indexer", "apply_command", "apply_population_result", "apply_registration"]
 
@@ -45,9 +51,13 @@ async def apply_command(dedup: Dedup, command: DedupCommand) -> None:
     await _apply(dedup, [_command_change(dedup.index, command)])
 
 
-async def apply_population_result(dedup: Dedup, results: Sequence[PopulationVerificationResult]) -> None:
-    """Answers of the population database: not found, name mismatch or changed raise a problem."""
-    await _apply(dedup, [changes.population_result(r) for r in results])
+async def apply_population_result(dedup: Dedup, results: Sequence[PopulationResult]) -> None:
+    """Answers of the population database (batches, or one at a time): not found, name mismatch or
+    changed raise a problem."""
+    answers: list[PopulationAnswer | PopulationVerificationResult] = []
+    for result in results:
+        answers += result.answers if isinstance(result, PopulationVerificationBatchResult) else [result]
+    await _apply(dedup, [changes.population_result(a) for a in answers])
 
 
 async def _apply(dedup: Dedup, batch: list[Change]) -> None:

@@ -11,7 +11,7 @@ from xueji_contracts.commands import (
     MarkFormal,
 )
 from xueji_contracts.enums import IdType, PopulationOutcome, RecordStatus
-from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.population import PopulationAnswer, PopulationVerificationResult
 from xueji_contracts.problems import AmendmentApplied
 from xueji_contracts.students import StudentDeleted, StudentRegistered, StudentUpdated
 
@@ -122,7 +122,7 @@ def mark_attested_distinct(command: MarkAttestedDistinct, pepper: bytes) -> Chan
     return Change(command.registry_numbers[0], lambda old: old, group_ops=ops)
 
 
-def population_result(result: PopulationVerificationResult) -> Change:
+def population_result(result: PopulationAnswer | PopulationVerificationResult) -> Change:
     def compute(old: RecordState | None) -> RecordState | None:
         if old is None or old.population_request_id != str(result.request_id):
             return old  # unknown record, or a stale answer to an earlier number

@@ -4,11 +4,13 @@ Most registrations are of a record nobody else shares a key with. Those are stor
 two inserts per batch (their one-member groups first, then the records).
 
 Population requests are sent without an outbox, and records have none: a record stores
-the id of the request it awaits. If the process stops before sending, the message is read
-again (registrations and commands are acked only after the handler returns:
-``AckPolicy.NACK_ON_ERROR``; with an ack-first policy these requests would need an outbox),
+the id of the request it awaits. The questions of one call go out together, in batches of
+up to ``MAX_BATCH`` (one message each, keyed by its batch id). If the process stops before
+sending, the message is read again (registrations and commands are acked only after the
+handler returns: ``AckPolicy.NACK_ON_ERROR``; with an ack-first policy these requests would
+need an outbox),
 and ``domain.membership.population_request`` finds the record still awaiting that request
-and sends it again under the same id.
+and asks again under the same id (in a new batch).
 
 A ``verified`` population answer is stored with one conditional update (see
 ``IdentityStore.record_verified``): it can raise no problem.
@@ -26,12 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xueji_contracts.envelope import Envelope
-from xueji_contracts.population import PopulationVerificationRequested
+from xueji_contracts.population import MAX_BATCH, PopulationQuestion, PopulationVerificationBatchRequested
 from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
 from services.common.outbox import entry as outbox_entry
 
-from ..domain.groups import Group
+from ..domain.groups import PRODUCER, Group
 from ..domain.identity import RecordState
 from ..domain.membership import GroupOp, KeyOps, membership_ops, population_request
 from ..ports import UNSTORED, Clock, IdentityStore, OutboxEntry, Produced
@@ -55,8 +57,15 @@ class Change:
     report: Callable[[RecordState | None], Envelope] | None = None  # an event about the record as stored
 
 
-def _request_entry(request: PopulationVerificationRequested) -> OutboxEntry:
-    return outbox_entry(POPULATION_REQUESTS, request.registry_number, request)
+def asking(questions: list[PopulationQuestion]) -> Produced:
+    """The questions of one call as batch requests, keyed by batch id (no registry number as a key)."""
+    produced: Produced = []
+    for start in range(0, len(questions), MAX_BATCH):
+        batch = PopulationVerificationBatchRequested(producer=PRODUCER,
+                                                     questions=tuple(questions[start:start + MAX_BATCH]))
+        key = str(batch.batch_id)
+        produced.append((UNSTORED, key, outbox_entry(POPULATION_REQUESTS, key, batch)))
+    return produced
 
 
 class Indexer:
@@ -75,6 +84,7 @@ class Indexer:
         for change in changes:
             by_record[change.registry_number].append(change)
         produced: Produced = []
+        questions: list[PopulationQuestion] = []
         verified = [(rn, c[0].verified_request) for rn, c in by_record.items()
                     if len(c) == 1 and c[0].verified_request]
         if verified:
@@ -82,46 +92,47 @@ class Indexer:
             by_record = {rn: c for rn, c in by_record.items() if not (len(c) == 1 and c[0].verified_request)}
         todo = list(by_record)
         if any(c.fresh for c in changes):
-            stored = await self._insert_new(by_record, produced)
+            stored = await self._insert_new(by_record, questions)
             todo = [rn for rn in todo if rn not in stored]
         for _ in range(MAX_ATTEMPTS):
             if not todo:
-                return produced
-            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced))
+                return produced + asking(questions)
+            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced, questions))
         raise RuntimeError(f"{len(todo)} records kept conflicting")
 
-    async def _apply_records(self, by_record: dict[str, list[Change]], produced: Produced) -> set[str]:
+    async def _apply_records(self, by_record: dict[str, list[Change]], produced: Produced,
+                             questions: list[PopulationQuestion]) -> set[str]:
         stored = await self.store.load_records(list(by_record))
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
         record_writes = []
-        requests: dict[str, list[OutboxEntry]] = {}
+        reports: dict[str, list[OutboxEntry]] = {}
+        asked: dict[str, list[PopulationQuestion]] = {}
         for rn, record_changes in by_record.items():
             old, version = stored.get(rn, (None, 0))
             new = old
-            entries: list[OutboxEntry] = []
+            reports[rn], asked[rn] = [], []
             for change in record_changes:
                 new = change.compute(new)
                 for key, op in change.group_ops(new) if change.group_ops else ():
                     group_ops[key].append(op)
                 if new is not None:
-                    new, request = population_request(new, change.population_request)
-                    entries += [_request_entry(request)] if request else []
+                    new, question = population_request(new, change.population_request)
+                    asked[rn] += [question] if question else []
                 if change.report:  # sent again on redelivery, like a population request
                     event = change.report(new)
-                    entries.append(outbox_entry(PROBLEMS, str(getattr(event, "group_id", rn)), event))
+                    reports[rn].append(outbox_entry(PROBLEMS, str(getattr(event, "group_id", rn)), event))
             if new is None:
-                requests[rn] = entries
                 continue
             suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
             for key, op in membership_ops(rn, old, new, self.pepper, suggested):
                 group_ops[key].append(op)
             if new != old:
                 record_writes.append((new, version))
-            requests[rn] = entries
         produced += await self._apply_groups(group_ops)
         conflicts = await self.store.save_records(record_writes)
         produced += [(UNSTORED, rn, e)
-                     for rn, entries in requests.items() if rn not in conflicts for e in entries]
+                     for rn, entries in reports.items() if rn not in conflicts for e in entries]
+        questions += [q for rn, qs in asked.items() if rn not in conflicts for q in qs]
         return conflicts
 
     async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:
@@ -150,7 +161,8 @@ class Indexer:
             todo = {k: todo[k] for k in conflicts}
         raise RuntimeError(f"{len(todo)} groups kept conflicting")
 
-    async def _insert_new(self, by_record: dict[str, list[Change]], produced: Produced) -> set[str]:
+    async def _insert_new(self, by_record: dict[str, list[Change]],
+                          questions: list[PopulationQuestion]) -> set[str]:
         """Insert the records that hold a key alone and have no ID problem; return those stored."""
         candidates: dict[str, tuple[Change, RecordState, str]] = {}
         for rn, record_changes in by_record.items():
@@ -164,15 +176,15 @@ class Indexer:
         new_groups = {rn: Group(key, members={rn: state.brief()})
                       for rn, (_, state, key) in candidates.items() if keys[key] == 1}
         held = await self.store.insert_groups(list(new_groups.values()))
-        states, requests = [], []
+        states, asked = [], []
         for rn, group in new_groups.items():
             if group.key in held:
                 continue
             change, state, _ = candidates[rn]
-            state, request = population_request(state, change.population_request)
-            if request:
-                requests.append((rn, _request_entry(request)))
+            state, question = population_request(state, change.population_request)
+            if question:
+                asked.append(question)
             states.append(state)
         known = await self.store.insert_records(states)
-        produced += [(UNSTORED, rn, request) for rn, request in requests if rn not in known]
+        questions += [q for q in asked if q.registry_number not in known]
         return {s.registry_number for s in states} - known

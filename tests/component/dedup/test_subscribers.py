@@ -93,7 +93,7 @@ async def test_a_deletion_command_reaches_the_record(wired: Wired) -> None:
 
 async def test_a_population_answer_raises_the_id_problem(wired: Wired) -> None:
     [rn] = await register(wired, (1, id_number()))
-    [request] = wired.published.payloads(topics.POPULATION_REQUESTS)
+    [request] = wired.published.questions()
     result = PopulationVerificationResult(producer="population", request_id=UUID(request["request_id"]),
                                           registry_number=rn, outcome=PopulationOutcome.NAME_MISMATCH)
     await wired.broker.publish(result, topics.POPULATION_RESULTS, key=rn.encode())

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from xueji_contracts.enums import PopulationOutcome
-from xueji_contracts.topics import PROBLEMS
+from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
 from services.dedup.domain.groups import Group
 from services.dedup.domain.identity import RecordState
@@ -104,6 +104,10 @@ class RecordingPublisher:
 
     def payloads(self, topic: str) -> list[dict[str, Any]]:
         return [json.loads(e["payload"]) for _, _, e in self.produced if e["topic"] == topic]
+
+    def questions(self) -> list[dict[str, Any]]:
+        """The questions to the population database, out of the batches they travel in."""
+        return [q for batch in self.payloads(POPULATION_REQUESTS) for q in batch["questions"]]
 
     def event_types(self, topic: str = PROBLEMS) -> list[str]:
         return [p["event_type"] for p in self.payloads(topic)]

@@ -14,7 +14,7 @@ from xueji_contracts.commands import (
 from xueji_contracts.enums import PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.population import PopulationVerificationResult
 from xueji_contracts.students import StudentDeleted, StudentRecord, StudentRegistered
-from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
+from xueji_contracts.topics import PROBLEMS
 
 from services.dedup.usecases import (
     Dedup,
@@ -55,7 +55,7 @@ async def test_a_record_nobody_shares_a_key_with_is_stored_and_asked_about_once(
     dedup, store, published = fake_dedup()
     rec = record(1, number=id_number())
     await apply_registration(dedup, registered(rec))
-    [request] = published.payloads(POPULATION_REQUESTS)
+    [request] = published.questions()
     assert request["registry_number"] == rec.registry_number
     assert store.record(rec.registry_number).population_request_id == request["request_id"]
     assert published.event_types() == []
@@ -66,7 +66,7 @@ async def test_a_registration_read_again_asks_again_under_the_same_id() -> None:
     rec = record(1, number=id_number())
     await apply_registration(dedup, registered(rec))
     await apply_registration(dedup, registered(rec))
-    first, again = published.payloads(POPULATION_REQUESTS)
+    first, again = published.questions()
     assert first["request_id"] == again["request_id"]
 
 
@@ -91,7 +91,7 @@ async def test_an_amendment_to_another_number_clears_the_group_and_asks_again() 
                              changes=changes)
     await apply_command(dedup, command)
     assert published.event_types() == ["problem.cleared", "problem.amendment_applied"]
-    assert [r["registry_number"] for r in published.payloads(POPULATION_REQUESTS)] == [a.registry_number]
+    assert [r["registry_number"] for r in published.questions()] == [a.registry_number]
     assert store.record(a.registry_number).status is RecordStatus.FORMAL
     report = published.payloads(PROBLEMS)[-1]
     assert report["group_id"] == str(GROUP) and report["registry_number"] == a.registry_number
@@ -149,7 +149,7 @@ async def test_an_accepted_id_problem_is_cleared_and_not_raised_again() -> None:
     rec = record(1, number=number[:17] + ("0" if number[17] != "0" else "1"))  # a bad check digit
     await apply_registration(dedup, registered(rec))
     assert published.event_types() == ["problem.detected"]
-    assert published.payloads(POPULATION_REQUESTS) == []  # a number failing locally is not asked about
+    assert published.questions() == []  # a number failing locally is not asked about
     await apply_command(dedup, AcceptIdProblem(producer="workflow", group_id=GROUP,
                                                registry_number=rec.registry_number))
     await apply_registration(dedup, registered(rec))
@@ -160,7 +160,7 @@ async def test_a_not_found_answer_raises_an_id_problem_and_a_stale_one_nothing()
     dedup, store, published = fake_dedup()
     rec = record(1, number=id_number())
     await apply_registration(dedup, registered(rec))
-    [request] = published.payloads(POPULATION_REQUESTS)
+    [request] = published.questions()
     stale = {**request, "request_id": str(uuid4())}
     await apply_population_result(dedup, [answer(stale, PopulationOutcome.NOT_FOUND)])
     assert published.event_types() == []
@@ -174,7 +174,7 @@ async def test_a_verified_answer_is_stored_and_raises_nothing() -> None:
     dedup, store, published = fake_dedup()
     rec = record(1, number=id_number())
     await apply_registration(dedup, registered(rec))
-    [request] = published.payloads(POPULATION_REQUESTS)
+    [request] = published.questions()
     await apply_population_result(dedup, [answer(request, PopulationOutcome.VERIFIED)])
     assert store.record(rec.registry_number).population is PopulationOutcome.VERIFIED
     assert published.event_types() == []
