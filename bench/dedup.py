@@ -12,6 +12,11 @@ In one run, on the same generated registrations (demo rates of duplicates and ID
    consumers poll in a loop);
 4. latency: a further paced load at half that rate; registration → problem event from
    the Kafka record timestamps (p50/p99).
+
+Left out: the population database. No stand-in runs, so no question is answered: the
+population round trip, the answers' database updates and the problems they raise are not in
+these figures (dedup's own half of intake only). The whole system, population answers, cases
+and inboxes included, is measured by ``bench/pipeline.py``.
 """
 
 import argparse

@@ -1,6 +1,6 @@
 """Pipeline benchmark: the whole system end to end, and the work each registration costs.
 
-    ./dev bench pipeline [--count 200000] [--latency-count 5000] [--seed 2026]
+    ./dev bench pipeline [--count 200000] [--latency-count 5000] [--clean-count 5000] [--seed 2026]
 
 On a fresh benchmark stack, in one run:
 1. raw limits: produce + consume one message per registration on the broker, and bulk insert one
@@ -12,9 +12,15 @@ On a fresh benchmark stack, in one run:
    it prints registrations/s end to end, with a progress line;
 3. latency: a further load at half that rate, registration → ``case.group_opened`` p50/p99
    (Kafka record timestamps of the registration and of the case event);
-4. dedup alone in the same run: a new dedup process with its own database and consumer group
+4. clean registrations: ``--clean-count`` more, each a resident ID alone on its key that the
+   population database verifies; the documents dedup writes for them (its own metric) and the
+   Kafka messages they cause, per registration;
+5. dedup alone in the same run: a new dedup process with its own database and consumer group
    reads the same registrations (no population stand-in: its answers and their writes are left
    out, as in ``bench/dedup.py``).
+
+Case opening as the collections grow: the rate of ``case.group_opened`` events over the first
+10 % of the cases the bulk load opened, beside the rate over the last 10 %.
 
 Work per registration: Kafka messages produced per topic (end offsets before and after),
 documents the database holds afterwards per collection, the operations the database server
@@ -38,16 +44,17 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 from xueji_contracts import topics
-from xueji_contracts.students import StudentRegistered
+from xueji_contracts.enums import IdType
+from xueji_contracts.students import StudentRecord, StudentRegistered
 from xueji_contracts.topics import REGISTRATIONS
 
 from services.cli.topics import create_topics
 from services.common import reading
 from services.common.settings import ServiceSettings
-from services.dedup.demo import demo_data, write_fixture
+from services.dedup.demo import Generator, demo_data, write_fixture
 from services.dedup.settings import DedupSettings
 
-from .common import ServiceProcess, cpu_seconds, machine, metric, percentile
+from .common import ServiceProcess, cpu_seconds, machine, metric, percentile, tree_cpu_seconds
 from .dedup import produce, raw_broker_rate
 
 PORTS = {"dedup": 8201, "population-standin": 8205, "workflow": 8202, "notify": 8204}
@@ -167,21 +174,26 @@ def server_pids() -> dict[str, int]:
     return pids
 
 
-def case_latencies(cases: list[Any], sent: dict[str, int]) -> list[float]:
-    """Milliseconds from the newest member's registration to its group's ``case.group_opened``."""
-    result = []
+def case_latencies(cases: list[Any], problems: list[Any], sent: dict[str, int]) -> list[float]:
+    """Milliseconds from the newest member's registration to its group's first ``case.group_opened``.
+
+    Case events name no registry number (a province sees its own members only, masked), so a
+    group's members are read from dedup's ``problem.detected`` on the problems topic."""
+    registered: dict[str, int] = {}
+    for message in problems:
+        event = json.loads(message.value)
+        if event.get("event_type") == "problem.detected":
+            members = [m["registry_number"] for m in event.get("members", [])]
+            stamps = [sent[rn] for rn in members if rn in sent]
+            if stamps:
+                registered.setdefault(event["group_id"], max(stamps))
+    opened: dict[str, int] = {}
     for message in cases:
-        try:
-            event = json.loads(message.value)
-        except ValueError:
-            continue
-        if event.get("event_type") != "case.group_opened":
-            continue
-        stamps = [sent[m["registry_number"]] for m in event.get("members", [])
-                  if m.get("registry_number") in sent]
-        if stamps:
-            result.append(message.timestamp - max(stamps))
-    return result
+        event = json.loads(message.value)
+        if event.get("event_type") == "case.group_opened" and event["group_id"] in registered:
+            group = event["group_id"]
+            opened[group] = min(message.timestamp, opened.get(group, message.timestamp))
+    return [float(stamp - registered[group]) for group, stamp in opened.items()]
 
 
 async def drained(settings: ServiceSettings, groups: dict[str, tuple[str, ...]], database: str,
@@ -206,13 +218,38 @@ async def read_by(port: int, total: int) -> None:
         await asyncio.sleep(0.5)
 
 
+def clean_records(seed: int, count: int, taken: set[str | None]) -> list[StudentRecord]:
+    """Resident IDs alone on their keys, not in the fixture (the stand-in verifies them)."""
+    generator, numbers = Generator(seed + 1), set(taken)
+    found: dict[str, StudentRecord] = {}
+    while len(found) < count:
+        record = generator.record(id_type=IdType.RESIDENT_ID)
+        if record.id_number not in numbers and record.registry_number not in found:
+            numbers.add(record.id_number)
+            found[record.registry_number] = record
+    return list(found.values())
+
+
+def opening_rates(cases: list[Any]) -> tuple[float, float, int]:
+    """Cases opened per second over the first and the last 10 % of the bulk load's cases."""
+    stamps = sorted(m.timestamp for m in cases if b'"case.group_opened"' in m.value)
+    tenth = len(stamps) // 10
+    if tenth < 2:
+        return float("nan"), float("nan"), len(stamps)
+
+    def rate(part: list[int]) -> float:
+        return (len(part) - 1) / max(0.001, (part[-1] - part[0]) / 1000)
+
+    return rate(stamps[:tenth]), rate(stamps[-tenth:]), len(stamps)
+
+
 def start(name: str, port: int, env: dict[str, str], log: Path) -> ServiceProcess:
     service = ServiceProcess(f"xueji-{name}", port, env, log)
     service.start()
     return service
 
 
-async def run(count: int, latency_count: int, seed: int) -> None:
+async def run(count: int, latency_count: int, clean_count: int, seed: int) -> None:
     settings = DedupSettings()
     unique = uuid.uuid4().hex[:8]
     home = Path(".local/bench-pipeline") / unique
@@ -225,9 +262,12 @@ async def run(count: int, latency_count: int, seed: int) -> None:
     messages = [(r.registry_number.encode(), StudentRegistered(producer="bench", record=r)
                  .model_dump_json().encode()) for r in records]
     load, paced = messages[:count], messages[count:]
+    clean = [(r.registry_number.encode(),
+              StudentRegistered(producer="bench", record=r).model_dump_json().encode())
+             for r in clean_records(seed, clean_count, {r.id_number for r in records})]
     await create_topics(settings, 1, report=lambda _: None)
 
-    print("1/4 raw limits …", flush=True)
+    print("1/5 raw limits …", flush=True)
     broker_rate = await raw_broker_rate(settings, load)
     insert_rate = await raw_insert_rate(settings, count)
     print(f"   broker produce+consume {broker_rate:,.0f} messages/s; database bulk insert "
@@ -238,45 +278,62 @@ async def run(count: int, latency_count: int, seed: int) -> None:
            "XUEJI_POPULATION_FIXTURE": str(fixture), "XUEJI_KAFKA_BOOTSTRAP": settings.KAFKA_BOOTSTRAP}
     groups: dict[str, tuple[str, ...]] = {
         f"bp-{unique}{suffix}": names for service in GROUPS.values() for suffix, names in service.items()}
-    services = {name: start(name, port, {**env, "XUEJI_INSTANCE_ID": f"bp-{unique}-{name}"},
-                            home / f"{name}.log") for name, port in PORTS.items()}
+    services: dict[str, ServiceProcess] = {}
     try:
-        print(f"2/4 the pipeline: {count:,} registrations at once …", flush=True)
+        for name, port in PORTS.items():  # one that fails to start stops those started before it
+            services[name] = start(name, port, {**env, "XUEJI_INSTANCE_ID": f"bp-{unique}-{name}"},
+                                   home / f"{name}.log")
+        print(f"2/5 the pipeline: {count:,} registrations at once …", flush=True)
         messages_before = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
         ops_before = await opcounters(settings)
         cpu_before = {n: cpu_seconds(s.pid) for n, s in services.items()}
-        servers_before = {n: cpu_seconds(p) for n, p in server_pids().items()}
+        servers_before = {n: tree_cpu_seconds(p) for n, p in server_pids().items()}
         trips_before = metric(PORTS["dedup"], "xueji_dedup_db_round_trips_total")
+        written_before = metric(PORTS["dedup"], "xueji_dedup_documents_written_total")
         started = time.perf_counter()
         await produce(settings, REGISTRATIONS, load)
         elapsed = await drained(settings, groups, database, started, count)
         rate = count / elapsed
         cpu = {n: cpu_seconds(s.pid) - cpu_before[n] for n, s in services.items()}
-        servers = {n: cpu_seconds(p) - servers_before.get(n, 0.0) for n, p in server_pids().items()}
+        servers = {n: tree_cpu_seconds(p) - servers_before.get(n, 0.0) for n, p in server_pids().items()}
         ops_after = await opcounters(settings)
         messages_after = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
         trips = metric(PORTS["dedup"], "xueji_dedup_db_round_trips_total") - trips_before
+        written = metric(PORTS["dedup"], "xueji_dedup_documents_written_total") - written_before
         held = await documents(settings, database)
+        bulk_cases: list[Any] = []
+        for name in CASE_TOPICS:
+            bulk_cases += await reading.read_all(settings.KAFKA_BOOTSTRAP, name)
+        first_rate, last_rate, opened_count = opening_rates(bulk_cases)
 
-        print(f"3/4 latency at {rate / 2:,.0f} registrations/s …", flush=True)
+        print(f"3/5 latency at {rate / 2:,.0f} registrations/s …", flush=True)
         sent = await produce(settings, REGISTRATIONS, paced, rate=rate / 2)
         await drained(settings, groups, database, time.perf_counter(), count + latency_count)
         opened = []
         for name in CASE_TOPICS:
             opened += await reading.read_all(settings.KAFKA_BOOTSTRAP, name)
-        latency = case_latencies(opened, sent)
+        problems = await reading.read_all(settings.KAFKA_BOOTSTRAP, topics.PROBLEMS)
+        latency = case_latencies(opened, problems, sent)
+
+        print(f"4/5 {clean_count:,} clean registrations …", flush=True)
+        clean_written_before = metric(PORTS["dedup"], "xueji_dedup_documents_written_total")
+        clean_messages_before = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
+        await produce(settings, REGISTRATIONS, clean)
+        await drained(settings, groups, database, time.perf_counter(), count + latency_count + clean_count)
+        clean_written = metric(PORTS["dedup"], "xueji_dedup_documents_written_total") - clean_written_before
+        clean_messages_after = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
     finally:
         for service in services.values():
             service.stop()
 
-    print("4/4 dedup alone on the same registrations …", flush=True)
+    print("5/5 dedup alone on the same registrations …", flush=True)
     alone_db = f"bench_alone_{unique}"
     alone_env = {"XUEJI_MONGO_DATABASE": alone_db, "XUEJI_CONSUMER_GROUP": f"ba-{unique}",
                  "XUEJI_KAFKA_BOOTSTRAP": settings.KAFKA_BOOTSTRAP, "XUEJI_INSTANCE_ID": f"ba-{unique}"}
     alone = start("dedup", ALONE_PORT, alone_env, home / "dedup-alone.log")
     try:
         alone_started = time.perf_counter()
-        total = count + latency_count
+        total = count + latency_count + clean_count
         await read_by(ALONE_PORT, total)
         alone_rate = total / (time.perf_counter() - alone_started)
     finally:
@@ -303,7 +360,18 @@ async def run(count: int, latency_count: int, seed: int) -> None:
     for name, n in sorted(held.items(), key=lambda kv: -kv[1]):
         print(f"   {name:36} {n / count:6.3f}")
     print(f"   {'all':36} {sum(held.values()) / count:6.3f}")
-    print(f"dedup database round trips {trips / count:.3f} per registration (its own metric)")
+    print(f"dedup database round trips {trips / count:.3f} and documents written {written / count:.3f} "
+          "per registration (its own metrics)")
+    print(f"case opening as the collections grow ({opened_count:,} cases): first 10 % {first_rate:,.1f}/s, "
+          f"last 10 % {last_rate:,.1f}/s ({last_rate / first_rate - 1:+.0%}; target within −20 %)")
+    clean_produced = {t: clean_messages_after[t] - clean_messages_before[t] for t in ALL_TOPICS}
+    print(f"a clean registration ({clean_count:,}: a resident ID alone on its key, verified):")
+    print(f"   documents dedup wrote          {clean_written / clean_count:6.3f} (target ≤ 1.5)")
+    for name, n in sorted(clean_produced.items(), key=lambda kv: -kv[1]):
+        if n and name != REGISTRATIONS:
+            print(f"   messages on {name:30} {n / clean_count:6.3f}")
+    clean_others = sum(clean_produced.values()) - clean_produced[REGISTRATIONS]
+    print(f"   messages besides the registration {clean_others / clean_count:6.3f} (target ≤ 2)")
     if ops_before and ops_after:
         writes = sum(ops_after[k] - ops_before[k] for k in ("insert", "update", "delete") if k in ops_after)
         queries = ops_after.get("query", 0) - ops_before.get("query", 0)
@@ -322,9 +390,11 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200_000, help="registrations published at once")
     parser.add_argument("--latency-count", type=int, default=5_000, help="registrations in the paced phase")
+    parser.add_argument("--clean-count", type=int, default=5_000,
+                        help="clean registrations measured on their own at the end")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    asyncio.run(run(args.count, args.latency_count, args.seed))
+    asyncio.run(run(args.count, args.latency_count, args.clean_count, args.seed))
 
 
 if __name__ == "__main__":
