@@ -1,37 +1,16 @@
 """The rendered chart: what operations rely on, checked on every example values file."""
 
 import json
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from xueji_contracts.provinces import PROVINCES
 
-ROOT = Path(__file__).resolve().parents[2]
-CHART = ROOT / "deploy" / "helm" / "xueji"
-HELM = ROOT / ".local" / "helm" / "helm"
-EXAMPLES = sorted((CHART / "examples").glob("*.yaml"))
-SERVICES = ("dedup", "workflow", "evidence")
+from .chart import CHART, EXAMPLES, SCHEMA_REFUSAL, manifests, of_kind, render
+
 SECRET_SETTINGS = {"XUEJI_MONGO_URI", "XUEJI_KAFKA_SASL_USERNAME", "XUEJI_KAFKA_SASL_PASSWORD",
                    "XUEJI_PEPPER", "XUEJI_S3_ACCESS_KEY", "XUEJI_S3_SECRET_KEY", "XUEJI_WEBHOOK_SECRETS"}
-
-
-def render(values: Path | None = None, *extra: str) -> subprocess.CompletedProcess[str]:
-    assert HELM.exists(), "helm is installed by ./dev test (deploy/helm/install_helm.py)"
-    command = [str(HELM), "template", "xueji", str(CHART), *(["-f", str(values)] if values else []), *extra]
-    return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own binary
-
-
-def manifests(values: Path | None = None) -> list[dict[str, Any]]:
-    result = render(values)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-
-
-def of_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [d for d in docs if d["kind"] == kind]
 
 
 @pytest.mark.parametrize("values", [None, *EXAMPLES], ids=lambda v: v.name if v else "defaults")
@@ -77,32 +56,11 @@ def test_the_topics_job_gives_each_province_topic_its_shards_partitions() -> Non
     assert len(partitions) == len(PROVINCES)
 
 
-def test_network_policies_allow_only_what_each_service_needs() -> None:
-    docs = manifests(CHART / "examples" / "values-small.yaml")
-    policies = {p["metadata"]["name"]: p for p in of_kind(docs, "NetworkPolicy")}
-    assert set(policies) == {f"xueji-{s}" for s in SERVICES} | {"xueji-notify-pilot", "xueji-console"}
-
-    def egress_ports(name: str) -> set[int]:
-        return {port["port"] for rule in policies[name]["spec"]["egress"] for port in rule["ports"]}
-
-    assert 443 in egress_ports("xueji-notify-pilot") and 443 not in egress_ports("xueji-dedup")
-    assert 9000 in egress_ports("xueji-evidence") and 9000 not in egress_ports("xueji-workflow")
-    assert 8000 in egress_ports("xueji-console")  # it calls the APIs ...
-    console = {"app.kubernetes.io/name": "xueji", "app.kubernetes.io/instance": "xueji",
-               "app.kubernetes.io/component": "console"}
-    for service in ("xueji-workflow", "xueji-evidence", "xueji-notify-pilot"):  # ... which admit it
-        rules = policies[service]["spec"]["ingress"]
-        admitted = [peer.get("podSelector", {}).get("matchLabels") for rule in rules for peer in rule["from"]]
-        assert console in admitted
-
-
 def test_the_console_has_an_optional_ingress_and_its_session_key_from_a_secret() -> None:
     assert of_kind(manifests(), "Ingress") == []
-    result = render(None, "--set", "console.ingress.enabled=true",
-                    "--set", "console.ingress.host=xueji.example.cn",
-                    "--set", "console.ingress.tlsSecret=xueji-tls")
-    assert result.returncode == 0, result.stderr
-    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    docs = manifests(None, "--set", "console.ingress.enabled=true",
+                     "--set", "console.ingress.host=xueji.example.cn",
+                     "--set", "console.ingress.tlsSecret=xueji-tls")
     [ingress] = of_kind(docs, "Ingress")
     assert ingress["spec"]["rules"][0]["host"] == "xueji.example.cn"
     assert ingress["spec"]["tls"][0]["secretName"] == "xueji-tls"
@@ -122,7 +80,8 @@ def test_credentials_come_only_from_existing_secrets() -> None:
 
 @pytest.mark.parametrize(("setting", "value"), [
     ("workflow.ruleSet", "2020"), ("notify.shards[0].provinces[0]", "999999"), ("dedup.replicas", "0"),
-    ("evidence.allowedTypes[0]", "exe"), ("kafka.securityProtocol", "SSL_PLAIN")])
+    ("evidence.allowedTypes[0]", "exe"), ("kafka.securityProtocol", "SSL_PLAIN"), ("managementPort", "8000"),
+    ("telemetry.protocol", "http/thrift"), ("telemetry.otlpEndpoint", "otel-collector:4318")])
 def test_a_wrong_value_is_refused_by_the_schema(setting: str, value: str) -> None:
     result = render(None, "--set", f"{setting}={value}")
-    assert result.returncode != 0 and "values don't meet the specifications of the schema" in result.stderr
+    assert result.returncode != 0 and SCHEMA_REFUSAL in result.stderr

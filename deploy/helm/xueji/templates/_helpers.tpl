@@ -69,3 +69,25 @@ app.kubernetes.io/component: {{ .name }}
 {{- range .Values.jwt.keys -}}{{- $files = append $files (printf "\"/etc/xueji/jwt/%s\"" .) -}}{{- end -}}
 {{- join "," $files -}}
 {{- end -}}
+
+
+{{/* The standard OpenTelemetry variables of one workload, only when a collector is configured: the SDK
+     reads them itself. (dict "root" $ "name" <workload> "service" <service, default: name>) */}}
+{{- define "xueji.telemetryEnv" -}}
+{{- $t := .root.Values.telemetry -}}
+{{- if $t.otlpEndpoint -}}
+{{- $attributes := list (printf "k8s.namespace.name=%s" .root.Release.Namespace)
+      (printf "k8s.deployment.name=%s" (include "xueji.name" .)) "k8s.pod.name=$(XUEJI_INSTANCE_ID)" -}}
+{{- range $key, $value := $t.resourceAttributes }}{{ $attributes = append $attributes (printf "%s=%s" $key $value) }}{{ end -}}
+- name: OTEL_TRACES_EXPORTER
+  value: otlp
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $t.otlpEndpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ $t.protocol | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ printf "%s-%s" $t.serviceNamePrefix (default .name .service) | quote }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ join "," $attributes | quote }}
+{{- end -}}
+{{- end -}}

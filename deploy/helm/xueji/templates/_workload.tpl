@@ -20,7 +20,7 @@ spec:
       labels: {{- include "xueji.selector" . | nindent 8 }}
       annotations:
         prometheus.io/scrape: "true"
-        prometheus.io/port: "8000"
+        prometheus.io/port: {{ .root.Values.managementPort | quote }}
         prometheus.io/path: /metrics
         checksum/config: {{ toJson .config | sha256sum }}
     spec:
@@ -43,25 +43,31 @@ spec:
           command: [{{ .command | quote }}]
           ports:
             - {name: http, containerPort: 8000, protocol: TCP}
+            - {name: management, containerPort: {{ .root.Values.managementPort }}, protocol: TCP}
           envFrom:
             - configMapRef: {name: {{ include "xueji.name" . }}}
           env:
             {{- include "xueji.commonEnv" .root | nindent 12 }}
+            - name: XUEJI_MANAGEMENT_PORT
+              value: {{ .root.Values.managementPort | quote }}
+            {{- with include "xueji.telemetryEnv" . }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
           livenessProbe:
-            httpGet: {path: /healthz, port: http}
+            httpGet: {path: /healthz, port: management}
             periodSeconds: 10
             timeoutSeconds: 3
             failureThreshold: 6
           readinessProbe:
-            httpGet: {path: /readyz, port: http}
+            httpGet: {path: /readyz, port: management}
             periodSeconds: 5
             timeoutSeconds: 3
             failureThreshold: 3
           startupProbe:
-            httpGet: {path: /healthz, port: http}
+            httpGet: {path: /healthz, port: management}
             periodSeconds: 2
             failureThreshold: 30
           resources: {{- toYaml .spec.resources | nindent 12 }}
@@ -98,6 +104,7 @@ spec:
   selector: {{- include "xueji.selector" . | nindent 4 }}
   ports:
     - {name: http, port: 80, targetPort: http, protocol: TCP}
+    - {name: management, port: {{ .root.Values.managementPort }}, targetPort: management, protocol: TCP}
 {{- end -}}
 
 {{- define "xueji.configmap" -}}
@@ -152,9 +159,13 @@ spec:
 {{- end }}
 {{- end -}}
 
-{{/* Only the traffic the service needs: DNS, its data stores, and (per service) more. */}}
+{{/* Only the traffic the service needs. In: its API port from the ingress controller and the console; its
+     management port from Prometheus and the console (which reads each service's dead-letter counts there).
+     Out: the cluster DNS, its data stores, the collector when traces are exported, and (per service) more.
+     An empty `from` would admit everyone, so an empty peer list renders no rule. */}}
 {{- define "xueji.networkpolicy" -}}
-{{- if .root.Values.networkPolicy.enabled }}
+{{- $np := .root.Values.networkPolicy -}}
+{{- $management := .root.Values.managementPort -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -165,37 +176,51 @@ spec:
     matchLabels: {{- include "xueji.selector" . | nindent 6 }}
   policyTypes: [Ingress, Egress]
   ingress:
-    - from: {{- toYaml .root.Values.networkPolicy.httpFrom | nindent 8 }}
+    {{- with $np.httpFrom }}
+    - from: {{- toYaml . | nindent 8 }}
       ports:
         - {port: 8000, protocol: TCP}
+    {{- end }}
+    {{- with $np.prometheusFrom }}
+    - from: {{- toYaml . | nindent 8 }}
+      ports:
+        - {port: {{ $management }}, protocol: TCP}
+    {{- end }}
     {{- if and .root.Values.console.enabled (ne .name "console") }}
-    - from:  # the console calls the APIs with its users' tokens
+    - from:  # the console calls the APIs with its users' tokens and reads the dead-letter counts
         - podSelector:
             matchLabels: {{- include "xueji.selector" (dict "root" .root "name" "console") | nindent 14 }}
       ports:
         - {port: 8000, protocol: TCP}
+        - {port: {{ $management }}, protocol: TCP}
     {{- end }}
   egress:
-    - ports:
-        - {port: 53, protocol: UDP}
-        - {port: 53, protocol: TCP}
-    {{- range $store := list "kafka" "mongodb" }}
-    {{- with index $.root.Values.networkPolicy $store }}
-    - to: {{- toYaml .to | nindent 8 }}
-      ports:
-        {{- range .ports }}
-        - {port: {{ . }}, protocol: TCP}
-        {{- end }}
-    {{- end }}
+    {{- include "xueji.dnsEgress" .root | nindent 4 }}
+    {{- include "xueji.egressRule" $np.kafka | nindent 4 }}
+    {{- include "xueji.egressRule" $np.mongodb | nindent 4 }}
+    {{- if .root.Values.telemetry.otlpEndpoint }}
+    {{- include "xueji.egressRule" .root.Values.telemetry.egress | nindent 4 }}
     {{- end }}
     {{- range .egress }}
-    - to: {{- toYaml .to | nindent 8 }}
-      ports:
-        {{- range .ports }}
-        - {port: {{ . }}, protocol: TCP}
-        {{- end }}
+    {{- include "xueji.egressRule" . | nindent 4 }}
     {{- end }}
-{{- end }}
+{{- end -}}
+
+{{/* Egress to the cluster DNS only: port 53 over UDP and TCP. */}}
+{{- define "xueji.dnsEgress" -}}
+- to: {{- toYaml .Values.networkPolicy.dns.to | nindent 4 }}
+  ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+{{- end -}}
+
+{{/* One egress rule from a value of the form {to: [peers], ports: [numbers]} (TCP). */}}
+{{- define "xueji.egressRule" -}}
+- to: {{- toYaml .to | nindent 4 }}
+  ports:
+    {{- range .ports }}
+    - {port: {{ . }}, protocol: TCP}
+    {{- end }}
 {{- end -}}
 
 {{/* Everything of one workload, as a list of documents. */}}
