@@ -38,6 +38,10 @@ class IdentityStore(Protocol):
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
         """Store ``verified`` answers (registry number, request id) of records still awaiting them."""
 
+    async def batches_verified(self, answers: dict[str, list[str]]) -> None:
+        """Store the ``verified`` answers of population batches (batch id → request ids), read into
+        the records awaiting them when they are loaded."""
+
     async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
 

@@ -16,7 +16,7 @@ publishes them with its own.
 """
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -111,6 +111,7 @@ class IdentityStore:
         self.vault = vault
         self.records = db["dedup_records"]
         self.groups = db["dedup_groups"]
+        self.answers = db["dedup_population_answers"]  # per batch: the request ids answered verified
         self.groups_name = self.groups.name
         self.round_trips = 0  # database calls made (also a metric, read by the benchmark)
 
@@ -129,9 +130,18 @@ class IdentityStore:
         await self.groups.create_index([("has_outbox", ASCENDING)], sparse=True)
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
+        """The records with their versions; one awaiting an answer its batch has stored as verified
+        is read as verified (``batches_verified``)."""
         self._trips(1)
         found = self.records.find({"_id": {"$in": [self.vault.record_id(rn) for rn in registry_numbers]}})
         loaded = [(record_from_doc(d, self.vault), d["version"]) async for d in found]
+        waiting = {state.population_batch_id for state, _ in loaded
+                   if state.population_batch_id and state.awaits_population()}
+        if waiting:
+            self._trips(1)
+            answered = {d["_id"]: set(d["verified"])
+                        async for d in self.answers.find({"_id": {"$in": sorted(waiting)}})}
+            loaded = [(_answered(state, answered), version) for state, version in loaded]
         return {state.registry_number: (state, version) for state, version in loaded}
 
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
@@ -168,6 +178,15 @@ class IdentityStore:
                for rn, request_id in answers]
         await self._write(self.records, ops, [rn for rn, _ in answers])
 
+    async def batches_verified(self, answers: dict[str, list[str]]) -> None:
+        """Store the ``verified`` answers of population batches (batch id → request ids): one
+        document per batch, no record written. A record awaiting one of them is read as verified
+        (``load_records``); a stale answer (the record was asked again) names a request id the
+        record no longer awaits, and a batch answered again collides on ``_id``."""
+        ops = [InsertOne({"_id": batch_id, "verified": request_ids})
+               for batch_id, request_ids in answers.items()]
+        await self._write(self.answers, ops, list(answers))
+
     async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
         docs = [record_to_doc(state, self.vault) for state, _ in writes]
@@ -190,6 +209,13 @@ class IdentityStore:
         collided = {keys[index] for index in await insert_new(collection, ops)}
         WRITTEN.labels(collection.name).inc(len(ops) - len(collided))
         return collided
+
+
+def _answered(state: RecordState, answered: dict[str, set[str]]) -> RecordState:
+    verified = answered.get(state.population_batch_id or "", set())
+    if state.awaits_population() and state.population_request_id in verified:
+        return replace(state, population=PopulationOutcome.VERIFIED)
+    return state
 
 
 def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry]) -> InsertOne[Doc] | UpdateOne:

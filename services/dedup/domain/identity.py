@@ -48,6 +48,7 @@ class RecordState:
     id_birth: date | None = None
     population: PopulationOutcome | None = None
     population_request_id: str | None = None
+    population_batch_id: str | None = None  # the batch its question last went in (answers are kept per batch)
     id_matches_registry: bool = False
     id_attested: str | None = None  # the identity a bureau approved as correct despite its ID problem
     applied_amendments: tuple[str, ...] = ()  # event ids of the amendments applied last (redeliveries known)

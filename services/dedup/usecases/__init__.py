@@ -16,7 +16,6 @@ from xueji_contracts.commands import (
     MarkFormal,
 )
 from xueji_contracts.population import (
-    PopulationAnswer,
     PopulationVerificationBatchResult,
     PopulationVerificationResult,
 )
@@ -54,10 +53,13 @@ async def apply_command(dedup: Dedup, command: DedupCommand) -> None:
 async def apply_population_result(dedup: Dedup, results: Sequence[PopulationResult]) -> None:
     """Answers of the population database (batches, or one at a time): not found, name mismatch or
     changed raise a problem."""
-    answers: list[PopulationAnswer | PopulationVerificationResult] = []
+    batch: list[Change] = []
     for result in results:
-        answers += result.answers if isinstance(result, PopulationVerificationBatchResult) else [result]
-    await _apply(dedup, [changes.population_result(a) for a in answers])
+        if isinstance(result, PopulationVerificationBatchResult):
+            batch += [changes.population_result(a, str(result.batch_id)) for a in result.answers]
+        else:
+            batch.append(changes.population_result(result))
+    await _apply(dedup, batch)
 
 
 async def _apply(dedup: Dedup, batch: list[Change]) -> None:

@@ -122,7 +122,10 @@ def mark_attested_distinct(command: MarkAttestedDistinct, pepper: bytes) -> Chan
     return Change(command.registry_numbers[0], lambda old: old, group_ops=ops)
 
 
-def population_result(result: PopulationAnswer | PopulationVerificationResult) -> Change:
+def population_result(result: PopulationAnswer | PopulationVerificationResult, batch_id: str | None = None
+                      ) -> Change:
+    """An answer (of the batch ``batch_id``, if it came in one)."""
+
     def compute(old: RecordState | None) -> RecordState | None:
         if old is None or old.population_request_id != str(result.request_id):
             return old  # unknown record, or a stale answer to an earlier number
@@ -130,4 +133,5 @@ def population_result(result: PopulationAnswer | PopulationVerificationResult) -
 
     suggested = result.new_id_number if result.outcome is PopulationOutcome.CHANGED else None
     verified = str(result.request_id) if result.outcome is PopulationOutcome.VERIFIED else None
-    return Change(result.registry_number, compute, suggested_id_number=suggested, verified_request=verified)
+    return Change(result.registry_number, compute, suggested_id_number=suggested, verified_request=verified,
+                  verified_batch=batch_id if verified else None)

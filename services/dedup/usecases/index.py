@@ -12,8 +12,11 @@ need an outbox),
 and ``domain.membership.population_request`` finds the record still awaiting that request
 and asks again under the same id (in a new batch).
 
-A ``verified`` population answer is stored with one conditional update (see
-``IdentityStore.record_verified``): it can raise no problem.
+A ``verified`` population answer raises no problem and touches no group. The verified answers
+of a batch are stored as one document per batch, and no record is written
+(``IdentityStore.batches_verified``): a record keeps the batch its question travelled in, and is
+read as verified once that batch says so. A single verified answer (one not in a batch) is one
+conditional update of its record (``IdentityStore.record_verified``).
 
 Everything else (duplicates, ID problems, records seen before, decisions) takes the
 versioned path, with a handful of round trips per batch: read the records, derive each
@@ -25,7 +28,8 @@ group membership.
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from uuid import UUID, uuid4
 
 from xueji_contracts.envelope import Envelope
 from xueji_contracts.population import MAX_BATCH, PopulationQuestion, PopulationVerificationBatchRequested
@@ -51,21 +55,41 @@ class Change:
     compute: Compute
     population_request: tuple[str, str] | None = None  # (raw ID number, name) when known
     verified_request: str | None = None  # a verified answer to this request id (stored without a read)
+    verified_batch: str | None = None  # the batch that answered it, if it came in one
     suggested_id_number: str | None = None
     group_ops: Callable[[RecordState | None], KeyOps] | None = None
     fresh: bool = False  # may be a record not indexed yet (a registration)
     report: Callable[[RecordState | None], Envelope] | None = None  # an event about the record as stored
 
 
-def asking(questions: list[PopulationQuestion]) -> Produced:
-    """The questions of one call as batch requests, keyed by batch id (no registry number as a key)."""
-    produced: Produced = []
-    for start in range(0, len(questions), MAX_BATCH):
-        batch = PopulationVerificationBatchRequested(producer=PRODUCER,
-                                                     questions=tuple(questions[start:start + MAX_BATCH]))
-        key = str(batch.batch_id)
-        produced.append((UNSTORED, key, outbox_entry(POPULATION_REQUESTS, key, batch)))
-    return produced
+class Asking:
+    """The questions of one call, each given its batch (up to ``MAX_BATCH``) before the record that
+    awaits it is stored, since the record keeps its batch."""
+
+    def __init__(self) -> None:
+        self.batches: dict[str, list[PopulationQuestion]] = {}
+        self._current, self._assigned = "", 0
+
+    def assign(self, state: RecordState) -> RecordState:
+        """The record as stored: awaiting its question in the batch now being filled."""
+        if not self._current or self._assigned >= MAX_BATCH:
+            self._current, self._assigned = str(uuid4()), 0
+        self._assigned += 1
+        return replace(state, population_batch_id=self._current)
+
+    def ask(self, state: RecordState, question: PopulationQuestion) -> None:
+        """Send the question, once its record is stored (under the batch ``assign`` gave it)."""
+        self.batches.setdefault(state.population_batch_id or str(uuid4()), []).append(question)
+
+    def produced(self) -> Produced:
+        """The batch requests, keyed by batch id (no registry number as a Kafka key)."""
+        produced: Produced = []
+        for batch_id, questions in self.batches.items():
+            if questions:
+                batch = PopulationVerificationBatchRequested(producer=PRODUCER, batch_id=UUID(batch_id),
+                                                             questions=tuple(questions))
+                produced.append((UNSTORED, batch_id, outbox_entry(POPULATION_REQUESTS, batch_id, batch)))
+        return produced
 
 
 class Indexer:
@@ -84,29 +108,43 @@ class Indexer:
         for change in changes:
             by_record[change.registry_number].append(change)
         produced: Produced = []
-        questions: list[PopulationQuestion] = []
-        verified = [(rn, c[0].verified_request) for rn, c in by_record.items()
-                    if len(c) == 1 and c[0].verified_request]
+        asking = Asking()
+        verified = {rn: c[0] for rn, c in by_record.items() if len(c) == 1 and c[0].verified_request}
         if verified:
-            await self.store.record_verified(verified)
-            by_record = {rn: c for rn, c in by_record.items() if not (len(c) == 1 and c[0].verified_request)}
+            await self._store_verified(list(verified.items()))
+            by_record = {rn: c for rn, c in by_record.items() if rn not in verified}
         todo = list(by_record)
         if any(c.fresh for c in changes):
-            stored = await self._insert_new(by_record, questions)
+            stored = await self._insert_new(by_record, asking)
             todo = [rn for rn in todo if rn not in stored]
         for _ in range(MAX_ATTEMPTS):
             if not todo:
-                return produced + asking(questions)
-            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced, questions))
+                return produced + asking.produced()
+            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced, asking))
         raise RuntimeError(f"{len(todo)} records kept conflicting")
 
+    async def _store_verified(self, verified: list[tuple[str, Change]]) -> None:
+        """Verified answers: per batch one document, single answers one conditional update each."""
+        batches: dict[str, list[str]] = defaultdict(list)
+        singles = []
+        for rn, change in verified:
+            request_id = change.verified_request or ""
+            if change.verified_batch:
+                batches[change.verified_batch].append(request_id)
+            else:
+                singles.append((rn, request_id))
+        if batches:
+            await self.store.batches_verified(dict(batches))
+        if singles:
+            await self.store.record_verified(singles)
+
     async def _apply_records(self, by_record: dict[str, list[Change]], produced: Produced,
-                             questions: list[PopulationQuestion]) -> set[str]:
+                             asking: Asking) -> set[str]:
         stored = await self.store.load_records(list(by_record))
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
         record_writes = []
         reports: dict[str, list[OutboxEntry]] = {}
-        asked: dict[str, list[PopulationQuestion]] = {}
+        asked: dict[str, list[tuple[RecordState, PopulationQuestion]]] = {}
         for rn, record_changes in by_record.items():
             old, version = stored.get(rn, (None, 0))
             new = old
@@ -117,7 +155,9 @@ class Indexer:
                     group_ops[key].append(op)
                 if new is not None:
                     new, question = population_request(new, change.population_request)
-                    asked[rn] += [question] if question else []
+                    if question:
+                        new = asking.assign(new)
+                        asked[rn].append((new, question))
                 if change.report:  # sent again on redelivery, like a population request
                     event = change.report(new)
                     reports[rn].append(outbox_entry(PROBLEMS, str(getattr(event, "group_id", rn)), event))
@@ -132,7 +172,9 @@ class Indexer:
         conflicts = await self.store.save_records(record_writes)
         produced += [(UNSTORED, rn, e)
                      for rn, entries in reports.items() if rn not in conflicts for e in entries]
-        questions += [q for rn, qs in asked.items() if rn not in conflicts for q in qs]
+        for rn, pairs in asked.items():
+            for state, question in pairs if rn not in conflicts else ():
+                asking.ask(state, question)
         return conflicts
 
     async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:
@@ -161,8 +203,7 @@ class Indexer:
             todo = {k: todo[k] for k in conflicts}
         raise RuntimeError(f"{len(todo)} groups kept conflicting")
 
-    async def _insert_new(self, by_record: dict[str, list[Change]],
-                          questions: list[PopulationQuestion]) -> set[str]:
+    async def _insert_new(self, by_record: dict[str, list[Change]], asking: Asking) -> set[str]:
         """Insert the records that hold a key alone and have no ID problem; return those stored."""
         candidates: dict[str, tuple[Change, RecordState, str]] = {}
         for rn, record_changes in by_record.items():
@@ -183,8 +224,11 @@ class Indexer:
             change, state, _ = candidates[rn]
             state, question = population_request(state, change.population_request)
             if question:
-                asked.append(question)
+                state = asking.assign(state)
+                asked.append((state, question))
             states.append(state)
         known = await self.store.insert_records(states)
-        questions += [q for q in asked if q.registry_number not in known]
+        for state, question in asked:
+            if state.registry_number not in known:
+                asking.ask(state, question)
         return {s.registry_number for s in states} - known

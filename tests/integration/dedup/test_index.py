@@ -14,9 +14,10 @@ from xueji_contracts.commands import (
     ApplyAmendment,
     DeleteRecord,
     MarkAttestedDistinct,
+    MarkFormal,
 )
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
-from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.population import PopulationAnswer, PopulationVerificationResult
 from xueji_contracts.students import StudentRecord, StudentRegistered
 from xueji_contracts.topics import POPULATION_REQUESTS
 
@@ -347,3 +348,32 @@ async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_t
     assert await store.save_groups([(Group("k"), [])]) == {"k"}
     [group] = [d async for d in store.groups.find({"_id": "k"})]
     assert list(group["members"]) == [VAULT.record_id(rec.registry_number)]
+
+
+async def test_a_batch_of_verified_answers_is_one_document_and_its_records_read_verified(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    indexer = make_indexer(mongo, database)
+    recs = [record(n, number=id_number(district="320102")) for n in (1, 2, 3)]
+    [(_, batch_id, sent)] = [p for p in await applied(indexer, [registered(r) for r in recs])
+                             if p[2]["topic"] == POPULATION_REQUESTS]
+    asked = json.loads(sent["payload"])["questions"]
+    records = mongo[database]["dedup_records"]
+    before = {d["_id"]: d["version"] async for d in records.find()}
+
+    def verified(question: dict[str, Any]) -> Change:
+        return changes.population_result(PopulationAnswer(
+            request_id=question["request_id"], registry_number=question["registry_number"],
+            outcome=PopulationOutcome.VERIFIED), batch_id)
+
+    assert await applied(indexer, [verified(q) for q in asked[:2]]) == []
+    assert await applied(indexer, [verified(q) for q in asked[:2]]) == []  # read again: nothing changes
+    assert {d["_id"]: d["version"] async for d in records.find()} == before  # no record written
+    assert await mongo[database]["dedup_population_answers"].count_documents({}) == 1
+    loaded = await indexer.store.load_records([r.registry_number for r in recs])
+    assert [loaded[r.registry_number][0].population for r in recs] == [
+        PopulationOutcome.VERIFIED, PopulationOutcome.VERIFIED, None]
+    # the versioned path keeps what it read: a record written next holds its answer itself
+    mark = MarkFormal(producer="workflow", group_id=uuid4(), registry_number=recs[0].registry_number)
+    await applied(indexer, [changes.mark_formal(mark)])
+    assert (await records.find_one({"_id": VAULT.record_id(recs[0].registry_number)}) or {})["population"] \
+        == "verified"

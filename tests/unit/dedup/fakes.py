@@ -29,9 +29,21 @@ class FakeIdentityStore:
         self.records: dict[str, StoredRecord] = {}
         self.groups: dict[str, tuple[Group, list[OutboxEntry]]] = {}
         self.lose_next_writes = 0  # how many record writes another writer wins first
+        self.answered: dict[str, set[str]] = {}  # batch id → request ids answered verified
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
-        return {rn: self.records[rn] for rn in registry_numbers if rn in self.records}
+        return {rn: self._as_read(*self.records[rn]) for rn in registry_numbers if rn in self.records}
+
+    def _as_read(self, state: RecordState, version: int) -> StoredRecord:
+        """A record awaiting an answer its batch stored as verified is read as verified."""
+        verified = self.answered.get(state.population_batch_id or "", set())
+        if state.awaits_population() and state.population_request_id in verified:
+            return replace(state, population=PopulationOutcome.VERIFIED), version
+        return state, version
+
+    async def batches_verified(self, answers: dict[str, list[str]]) -> None:
+        for batch_id, request_ids in answers.items():
+            self.answered.setdefault(batch_id, set(request_ids))  # a batch answered again changes nothing
 
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         return {k: (self.groups[k][0].snapshot(), list(self.groups[k][1])) for k in keys if k in self.groups}
@@ -82,7 +94,8 @@ class FakeIdentityStore:
             self.records[rn] = (state, version + 1)
 
     def record(self, rn: str) -> RecordState:
-        return self.records[rn][0]
+        """The record as the index reads it."""
+        return self._as_read(*self.records[rn])[0]
 
     def members(self, key_prefix: str = "") -> dict[str, set[str]]:
         """The stored groups' members by key."""

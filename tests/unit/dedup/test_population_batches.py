@@ -15,10 +15,11 @@ from xueji_contracts.population import (
 )
 from xueji_contracts.topics import population_request_adapter, population_result_adapter
 
+from services.dedup.domain.identity import record_state
 from services.dedup.population_standin import key_of, result_of
-from services.dedup.usecases.index import asking
+from services.dedup.usecases.index import Asking
 
-from .factories import id_number
+from .factories import PEPPER, TODAY, id_number, record
 
 
 def question(n: int, number: str | None = None, name: str = "张三") -> PopulationQuestion:
@@ -27,15 +28,24 @@ def question(n: int, number: str | None = None, name: str = "张三") -> Populat
 
 
 def test_the_questions_of_one_call_go_out_in_batches_keyed_by_their_batch_id() -> None:
+    asking = Asking()
     asked = [question(n) for n in range(MAX_BATCH + 1)]
-    produced = asking(asked)
+    state = record_state(record(1, number=id_number()), PEPPER, TODAY)
+    stored = []
+    for q in asked:
+        awaiting = asking.assign(state)
+        stored.append(awaiting.population_batch_id)
+        asking.ask(awaiting, q)
+    produced = asking.produced()
     assert len(produced) == 2  # 500, then 1
     batches = [population_request_adapter.validate_json(entry["payload"]) for _, _, entry in produced]
     assert all(isinstance(b, PopulationVerificationBatchRequested) for b in batches)
     assert [q for b in batches for q in b.questions] == asked  # type: ignore[union-attr]
     for (_, key, entry), batch in zip(produced, batches, strict=True):
         assert key == entry["key"] == str(batch.batch_id)  # type: ignore[union-attr]
-    assert asking([]) == []
+    # each record keeps the batch its question went in
+    assert stored == [str(batches[0].batch_id)] * MAX_BATCH + [str(batches[1].batch_id)]  # type: ignore[union-attr]
+    assert Asking().produced() == []
 
 
 def test_a_batch_holds_one_to_max_batch_questions() -> None:

@@ -12,9 +12,13 @@ from xueji_contracts.commands import (
     MarkFormal,
 )
 from xueji_contracts.enums import PopulationOutcome, ProblemType, RecordStatus
-from xueji_contracts.population import PopulationVerificationResult
+from xueji_contracts.population import (
+    PopulationAnswer,
+    PopulationVerificationBatchResult,
+    PopulationVerificationResult,
+)
 from xueji_contracts.students import StudentDeleted, StudentRecord, StudentRegistered
-from xueji_contracts.topics import PROBLEMS
+from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
 from services.dedup.usecases import (
     Dedup,
@@ -177,6 +181,23 @@ async def test_a_verified_answer_is_stored_and_raises_nothing() -> None:
     [request] = published.questions()
     await apply_population_result(dedup, [answer(request, PopulationOutcome.VERIFIED)])
     assert store.record(rec.registry_number).population is PopulationOutcome.VERIFIED
+    assert published.event_types() == []
+
+
+async def test_a_batch_of_verified_answers_writes_no_record_and_its_records_read_verified() -> None:
+    dedup, store, published = fake_dedup()
+    recs = [record(n, number=id_number()) for n in (1, 2)]
+    await apply_registration(dedup, registered(*recs))
+    [request] = published.payloads(POPULATION_REQUESTS)
+    versions = {rn: v for rn, (_, v) in store.records.items()}
+    result = PopulationVerificationBatchResult(
+        producer="population", batch_id=UUID(request["batch_id"]),
+        answers=tuple(PopulationAnswer(request_id=q["request_id"], registry_number=q["registry_number"],
+                                       outcome=PopulationOutcome.VERIFIED) for q in request["questions"]))
+    await apply_population_result(dedup, [result])
+    assert {rn: v for rn, (_, v) in store.records.items()} == versions  # no record written
+    assert all(store.record(r.registry_number).population is PopulationOutcome.VERIFIED for r in recs)
+    await apply_population_result(dedup, [result])  # the same answers read again change nothing
     assert published.event_types() == []
 
 
