@@ -20,9 +20,11 @@ async def submit_action(cases: Cases, actor: Actor, group_id: UUID, registry_num
                         evidence_ids: tuple[UUID, ...] = (), opinion: str | None = None,
                         amendment: AmendedFields | None = None, confirmed: bool = False) -> CaseView:
     """School: attest, amend or request deletion, citing evidence already uploaded for the member."""
+    # the cited files first, then the member's own: a file stored between the two reads is then
+    # among the member's own, never taken for another member's
+    cited = frozenset(await cases.store.evidence_files(set(evidence_ids))) if evidence_ids else frozenset()
     known = await cases.store.evidence_of(group_id, cases.ref(registry_number))
-    unknown = set(evidence_ids) - known
-    elsewhere = frozenset(await cases.store.evidence_files(unknown)) if unknown else frozenset()
+    elsewhere = cited - known
     case = await cases.change(group_id, lambda c, now: c.submit_action(
         actor, registry_number, action, now, evidence_ids=evidence_ids, known_evidence=known,
         elsewhere=elsewhere, opinion=opinion, amendment=amendment, confirmed=confirmed))

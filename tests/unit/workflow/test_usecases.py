@@ -1,7 +1,7 @@
 """Each use case against fake ports: an in-memory case store, a recording publisher, a fixed clock."""
 
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from xueji_contracts.enums import Action, ProblemType, RecordStatus, ReviewDecision, RuleSet
@@ -19,6 +19,7 @@ from services.workflow.domain.errors import (
     OutsideJurisdiction,
     Refused,
 )
+from services.workflow.domain.views import EvidenceFile
 from services.workflow.usecases import Cases
 
 from .factories import EVIDENCE, NOW, arbiter, brief, bureau, leader, registrar
@@ -83,6 +84,25 @@ async def test_an_action_may_cite_only_evidence_recorded_for_the_member() -> Non
         await usecases.submit_action(cases, registrar(a), event.group_id, a.registry_number, Action.ATTEST,
                                      evidence_ids=EVIDENCE, opinion="x")
     await attested(cases, event, a, approve=False)
+    assert (await store.stored(event.group_id)).members[a.registry_number].stage is Stage.AWAITING_REVIEW
+
+
+async def test_the_members_own_evidence_announced_while_the_action_is_read_is_never_another_members() -> None:
+    cases, store, _ = fake_cases()
+    a, b = brief(1), brief(2)
+    event = detected(a, b)
+    await usecases.open_case(cases, event)
+    files_of = store.evidence_files
+
+    async def announced_meanwhile(evidence_ids: set[UUID]) -> dict[UUID, EvidenceFile]:
+        found = await files_of(evidence_ids)
+        await usecases.record_evidence(cases, evidence_for(event, a))  # lands between the reads
+        return found
+
+    store.evidence_files = announced_meanwhile  # type: ignore[method-assign]
+    view = await usecases.submit_action(cases, registrar(a), event.group_id, a.registry_number, Action.ATTEST,
+                                        evidence_ids=EVIDENCE, opinion="x")
+    assert view is not None
     assert (await store.stored(event.group_id)).members[a.registry_number].stage is Stage.AWAITING_REVIEW
 
 
