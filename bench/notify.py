@@ -12,7 +12,8 @@
 3. ``xueji-notify`` runs as a process with the endpoints as its webhooks, serving their
    provinces' case topics, with ``XUEJI_DELIVERY_IDLE_SECONDS`` ``--idle-seconds`` (1 s, the
    deployed default) and a circuit pause of 2 s (at most 8 s) so that the down endpoint's
-   recovery happens within the run. Attempts time out after 10 s (the default), so the slow endpoint's answers count.
+   recovery happens within the run. Attempts time out after 10 s (the default), so the slow
+   endpoint's answers count.
 4. Case events (``case.deadline_reminder``, one inbox entry each) are produced straight to the
    province case topics, keyed by group as the workflow's outbox writes them, each with its
    group's ``sequence`` (1, 2, 3 …) and ``occurred_at`` the time it was sent, at ``--rate``
