@@ -54,9 +54,14 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def management_port(port: int) -> int:
+    """The management port (health, metrics) of the service on HTTP ``port``: here its port + 1000."""
+    return port + 1000
+
+
 def metric(port: int, name: str, labels: str = "") -> float:
-    """The value of one Prometheus sample of a service (0 when not exported yet)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+    """The value of one Prometheus sample of the service on HTTP ``port`` (0 when not exported yet)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{management_port(port)}/metrics", timeout=5) as response:
         text = response.read().decode()
     pattern = re.compile(rf"^{re.escape(name)}(\{{[^}}]*\}})? ([0-9.e+-]+)$", re.MULTILINE)
     return sum(float(value) for found_labels, value in pattern.findall(text) if labels in found_labels)
@@ -73,7 +78,8 @@ class ServiceProcess:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
-        env = {**os.environ, **self.env, "XUEJI_HTTP_PORT": str(self.port), "XUEJI_LOG_LEVEL": "WARNING"}
+        env = {**os.environ, **self.env, "XUEJI_HTTP_PORT": str(self.port),
+               "XUEJI_MANAGEMENT_PORT": str(self.management_port), "XUEJI_LOG_LEVEL": "WARNING"}
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 - our own console script
@@ -85,11 +91,15 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2):
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.management_port}/readyz", timeout=2):
                     return
             except OSError:
                 time.sleep(0.3)
         raise RuntimeError(f"{self.entry_point} did not become ready; see {self.log}")
+
+    @property
+    def management_port(self) -> int:
+        return management_port(self.port)
 
     @property
     def pid(self) -> int:

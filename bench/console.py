@@ -74,7 +74,7 @@ from services.workflow.domain.progress import Key, tally
 from services.workflow.domain.rules import ID_PROBLEMS
 from services.workflow.settings import WorkflowSettings
 
-from .common import ServiceProcess, cpu_seconds, machine, percentile
+from .common import ServiceProcess, cpu_seconds, machine, management_port, percentile
 
 Doc = dict[str, Any]
 WORKFLOW_PORT = 8122
@@ -679,6 +679,7 @@ async def run(count: int, requests: int, modes: tuple[str, str], minutes: tuple[
     }, Path(".local/bench-console-workflow.log"))
     console = ServiceProcess("xueji-console", CONSOLE_PORT, {
         "XUEJI_WORKFLOW_URL": f"http://127.0.0.1:{WORKFLOW_PORT}", "XUEJI_JWT_LOCAL_KEY_DIR": str(keys),
+        "XUEJI_WORKFLOW_MANAGEMENT_URL": f"http://127.0.0.1:{management_port(WORKFLOW_PORT)}",
         "XUEJI_NOTIFY_URL": f"http://127.0.0.1:{NOTIFY_PORT}",
         "XUEJI_EVIDENCE_URL": f"http://127.0.0.1:{NOTIFY_PORT}", "XUEJI_METRICS_URLS": "",
     }, Path(".local/bench-console.log"))

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,11 +36,20 @@ SERVICES = {
 }
 
 
+def management_port(port: int) -> int:
+    """The management port (health, metrics, API documentation) of the service on HTTP ``port``."""
+    return port + 1000
+
+
+def management_url(port: int) -> str:
+    return f"http://127.0.0.1:{management_port(port)}"
+
+
 def ready(port: int) -> bool:
+    """The /readyz of the service on HTTP ``port``, read on its management port, answers 200."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
+        return httpx.get(f"{management_url(port)}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
         return False
 
 
@@ -90,6 +98,7 @@ class System:
             **os.environ,
             "XUEJI_ENVIRONMENT": "test",
             "XUEJI_HTTP_PORT": str(SERVICES[name]),
+            "XUEJI_MANAGEMENT_PORT": str(management_port(SERVICES[name])),
             "XUEJI_MONGO_DATABASE": self.database,
             "XUEJI_CONSUMER_GROUP": self.consumer_group(name),
             "XUEJI_JWT_LOCAL_KEY_DIR": str(self.keys),

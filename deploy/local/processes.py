@@ -4,8 +4,9 @@
     python3 deploy/local/processes.py up|down|status|demo
 
 Each service runs from the project's virtual environment with the local stack's
-endpoints, logs to $XUEJI_STACK_DIR/logs and keeps a PID file; ``up`` waits until its
-/readyz answers 200. A service whose entry point is not installed is skipped.
+endpoints, logs to $XUEJI_STACK_DIR/logs and keeps a PID file; ``up`` waits until the
+/readyz of its management port (its HTTP port + 1000: 9001..9006) answers 200. A service whose
+entry point is not installed is skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ class Service:
     name: str
     entry_point: str
     port: int
+
+    @property
+    def management_port(self) -> int:
+        """Where its /healthz, /readyz, /metrics and /docs are (the HTTP port answers 404 for them)."""
+        return self.port + 1000
 
     @property
     def pidfile(self) -> Path:
@@ -63,7 +69,7 @@ def _pid(service: Service) -> int | None:
 
 def _ready(service: Service) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{service.port}/readyz", timeout=2) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{service.management_port}/readyz", timeout=2) as r:
             return bool(r.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -73,6 +79,7 @@ def _env(service: Service) -> dict[str, str]:
     env = dict(os.environ)
     env.update(dict(line.split("=", 1) for line in stack.env_lines()))
     env["XUEJI_HTTP_PORT"] = str(service.port)
+    env["XUEJI_MANAGEMENT_PORT"] = str(service.management_port)
     env["XUEJI_INSTANCE_ID"] = service.name  # a restarted service takes its partitions back at once
     return env
 
@@ -92,7 +99,8 @@ def up() -> None:
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, env=_env(service), cwd=stack.ROOT)
         service.pidfile.write_text(str(proc.pid))
-        print(f"{service.name}: started (pid {proc.pid}, http://127.0.0.1:{service.port})")
+        print(f"{service.name}: started (pid {proc.pid}, http://127.0.0.1:{service.port}, "
+              f"management http://127.0.0.1:{service.management_port})")
     for service in SERVICES:
         if service.installed:
             deadline = time.monotonic() + 60
@@ -119,7 +127,8 @@ def status() -> int:
         pid = _pid(service)
         state = "ready" if pid and _ready(service) else ("starting" if pid else "down")
         down_count += state != "ready"
-        print(f"{service.name:18} {state:8} port {service.port:<6} pid {pid or '-'}  log {service.logfile}")
+        print(f"{service.name:18} {state:8} port {service.port:<6} management {service.management_port:<6} "
+              f"pid {pid or '-'}  log {service.logfile}")
     return 1 if down_count else 0
 
 

@@ -141,7 +141,7 @@ def dlq_replay(
 @app.command("openapi")
 def openapi(check: Annotated[bool, typer.Option(help="Only fail when a committed document drifted.")] = False,
             ) -> None:
-    """Write (or check) the services' OpenAPI documents under docs/openapi."""
+    """Write (or check) the OpenAPI documents of the workflow, evidence and notify APIs under docs/openapi."""
     from . import openapi as documents
 
     if check:

@@ -1,9 +1,19 @@
-"""Health and Prometheus endpoints every service exposes."""
+"""The management port every service has beside its API port: health, Prometheus metrics and the
+API's documentation. The API's own app serves none of them (an Ingress in front of it exposes only
+the API); the management port is for the kubelet's probes, Prometheus and operators.
+"""
 
+import asyncio
+import socket
+import sys
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Response
+import uvicorn
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.config import STARTUP_FAILURE
+
+from .settings import ServiceSettings
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -33,3 +43,58 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def install_management(api: FastAPI, checks: dict[str, ReadinessCheck], *,
+                       documented: bool = True) -> FastAPI:
+    """The management app of ``api``, kept as ``api.state.management``: ``health_router(checks)`` and, when
+    ``documented``, the API's own OpenAPI document at ``/openapi.json`` with ``/docs`` and ``/redoc``."""
+    management = FastAPI(title=f"{api.title} management", docs_url="/docs" if documented else None,
+                         redoc_url="/redoc" if documented else None,
+                         openapi_url="/openapi.json" if documented else None)
+    management.openapi = api.openapi  # type: ignore[method-assign]  # the API's document, not its own
+    management.include_router(health_router(checks))
+    api.state.management = management
+    return management
+
+
+def serve(api: FastAPI, settings: ServiceSettings) -> None:
+    """Serve ``api`` on ``HTTP_PORT`` and its management app on ``MANAGEMENT_PORT``: two uvicorn servers in
+    one event loop. The API's lifespan (the broker, the background loops) is the process's; when either
+    server stops, the other is stopped too, so a process never lives on with one port gone."""
+    host = settings.HTTP_HOST
+    api_server = Server(uvicorn.Config(api, host=host, port=settings.HTTP_PORT, log_config=None))
+    management = Server(uvicorn.Config(api.state.management, host=host, port=settings.MANAGEMENT_PORT,
+                                       log_config=None, lifespan="off"))
+    asyncio.run(serve_both(api_server, management))
+    if not (api_server.started and management.started):
+        sys.exit(STARTUP_FAILURE)  # as uvicorn.run does when the app's start-up failed
+
+
+class Server(uvicorn.Server):
+    """A uvicorn server that says when it listens."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
+async def serve_both(api: Server, management: Server) -> None:
+    # The management port opens once the API port listens, so a ready /readyz means the API answers
+    # (uvicorn binds a port only after the app's start-up). SIGTERM then reaches the management server
+    # first (its handler was installed last), and the API's server is stopped in turn.
+    serving = asyncio.create_task(api.serve())
+    listening = asyncio.create_task(api.listening.wait())
+    await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
+    if not api.started:  # its start-up failed
+        listening.cancel()
+        return await serving
+    running = [serving, asyncio.create_task(management.serve())]
+    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    api.should_exit = management.should_exit = True
+    await asyncio.gather(*running)

@@ -12,6 +12,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from .deadletter import DeadLetters, raw_batch_decoder, tolerant_parser
 from .fetching import pace_empty_fetches
 from .settings import ServiceSettings
+from .telemetry import kafka_middlewares
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -46,7 +47,7 @@ def make_broker(settings: ServiceSettings, service: str, dead_letters: DeadLette
         settings.KAFKA_BOOTSTRAP,
         client_id=service,
         security=kafka_security(settings),
-        middlewares=[dead_letters.middleware],
+        middlewares=[*kafka_middlewares(), dead_letters.middleware],  # trace context in the headers
         # Through the JSON log handler; one line per message only at DEBUG.
         logger=logging.getLogger("xueji.broker"),
         log_level=logging.DEBUG,

@@ -4,6 +4,9 @@ Every record passes through ``redact``: 15/18-digit resident ID numbers, G regis
 numbers (which embed an ID number) and runs of CJK characters (names) are masked, and
 extra fields with a personal key are dropped to ``[redacted]``. Code should not log
 personal data in the first place; this is the safety net.
+
+A line written inside a trace carries its ``trace_id`` and ``span_id`` (hex, as tracing
+back ends show them), so the lines of one request or message can be found from its trace.
 """
 
 import json
@@ -12,6 +15,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace
 
 PERSONAL_KEYS = frozenset({"student_name", "id_number", "new_id_number", "masked_name", "birth_date"})
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[GJL]?(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
@@ -48,6 +53,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": redact(record.getMessage()),
         }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = trace.format_trace_id(span.trace_id)
+            entry["span_id"] = trace.format_span_id(span.span_id)
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = _clean(key, value)

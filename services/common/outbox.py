@@ -9,6 +9,9 @@ crash; consumers drop repeats by ``event_id``. Nothing is lost.
 Emptying the outboxes is off the writer's path: the relay empties them in the background,
 many documents in one call. Until that lands, a writer or the sweep may find entries that
 are published already; the relay remembers the ids it published recently and skips them.
+
+An entry also keeps the W3C trace context of the write that stored it (``telemetry``), and is
+published inside it: the trace goes on however late, and from whichever process, it is sent.
 """
 
 import asyncio
@@ -22,13 +25,26 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
+from .clock import utc_now
+from .metrics import count_published, observe_outbox
+from .telemetry import continued, trace_fields
+
 log = logging.getLogger(__name__)
-Entry = dict[str, str]  # id, topic, key, payload (JSON)
+# id, topic, key, payload (JSON), at (when it was made, UTC ISO); traceparent, tracestate when traced
+Entry = dict[str, str]
 
 
 def entry(topic: str, key: str, event: BaseModel) -> Entry:
     return {"id": str(getattr(event, "event_id", "")), "topic": topic, "key": key,
-            "payload": event.model_dump_json()}
+            "payload": event.model_dump_json(), "at": utc_now().isoformat(), **trace_fields()}
+
+
+async def _publish(broker: KafkaBroker, item: Entry) -> "asyncio.Future[Any]":
+    with continued(item):  # a span of the trace that wrote the entry
+        ack: asyncio.Future[Any] = await broker.publish(
+            item["payload"].encode(), item["topic"], key=item["key"].encode(),
+            headers={"content-type": "application/json"}, no_confirm=True)
+    return ack
 
 
 Written = list[tuple[Any, int, list[Entry]]]  # (document id, version that stored them, entries)
@@ -88,10 +104,9 @@ class OutboxRelay:
         order per partition, and hence per key.
         """
         entries = [item for _, _, items in written for item in items if item["id"] not in self._published]
-        acks = [await self.broker.publish(item["payload"].encode(), item["topic"], key=item["key"].encode(),
-                                          headers={"content-type": "application/json"}, no_confirm=True)
-                for item in entries]
+        acks = [await _publish(self.broker, item) for item in entries]
         await asyncio.gather(*acks)
+        count_published(entries)
         for item in entries:
             self._remember(item["id"])
 
@@ -104,6 +119,7 @@ class OutboxRelay:
     async def sweep(self, limit: int = 200) -> int:
         """Publish what crashed writers left behind."""
         written = await pending(self.collection, limit)
+        observe_outbox(self.collection.name, written, self._published, utc_now())
         if written:
             await self.publish(written)
             log.info("outbox sweep published", extra={"count": sum(len(e) for _, _, e in written)})

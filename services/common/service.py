@@ -3,8 +3,8 @@ the broker, and ``run``. A service's ``main.py`` only names its own parts.
 
 ``assemble`` applies every setting the README says each service honours: ``SUBSCRIBE``
 (no subscriber is registered on an API-only replica), the token verifier, the one
-table of problem responses (``problems.py``), the HTTP limits (``limits.py``), health
-and metrics.
+table of problem responses (``problems.py``), the HTTP limits (``limits.py``), and the
+management app beside the API (``http.py``: health, metrics and the API's documentation).
 """
 
 import asyncio
@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
@@ -22,13 +21,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from .auth import verifier_from_settings
 from .deadletter import DeadLetters
-from .http import health_router
+from .http import install_management, serve
 from .kafka import make_broker
 from .limits import install_limits
 from .logs import configure_logging
+from .metrics import LAG_REFRESH_SECONDS, instrument_http, refresh_consumer_lag
 from .mongo import make_mongo_client
 from .problems import install_problem_handlers
 from .settings import ServiceSettings
+from .telemetry import traced
 
 log = logging.getLogger(__name__)
 Hook = Callable[[], Awaitable[None]]
@@ -83,7 +84,8 @@ def build_app(*, title: str, description: str, broker: KafkaBroker,
         for hook in on_start:
             await hook()
         await broker.start()
-        tasks = [asyncio.create_task(loop()) for loop in background]
+        lag = every(LAG_REFRESH_SECONDS, lambda: refresh_consumer_lag(broker), "consumer lag")
+        tasks = [asyncio.create_task(loop()) for loop in (*background, lag)]
         log.info("service started", extra={"service": title})
         try:
             yield
@@ -104,8 +106,10 @@ def build_app(*, title: str, description: str, broker: KafkaBroker,
         await mongo.admin.command("ping")
         return True
 
-    app = FastAPI(title=title, description=description, lifespan=lifespan)
-    app.include_router(health_router({"kafka": kafka_ready, "mongodb": mongo_ready, **(readiness or {})}))
+    # health, metrics and the documentation are on the management port only (``app.state.management``)
+    app = FastAPI(title=title, description=description, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    install_management(app, {"kafka": kafka_ready, "mongodb": mongo_ready, **(readiness or {})})
     for router in routers:
         app.include_router(router)
     return app
@@ -131,11 +135,12 @@ def assemble(plumbing: Plumbing, *, subscribers: Callable[[], object] | None = N
         setattr(app.state, name, value)
     install_problem_handlers(app)
     install_limits(app, plumbing.settings)
+    instrument_http(app)  # outermost: a request the limits refuse is counted with the refusal's status
     return app
 
 
 def run(name: str, settings_type: type[S], create_app: Callable[[S], FastAPI]) -> None:
-    """Start one service process from its environment: JSON logs, then uvicorn."""
+    """Start one service process from its environment: JSON logs, then its API and management ports."""
     settings = settings_type()
     configure_logging(name, settings.LOG_LEVEL)
-    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)
+    serve(traced(name, lambda: create_app(settings)), settings)  # traced when OTEL_* ask for it

@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
 
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = 8000
+    # /healthz, /readyz, /metrics and the API's /docs, /redoc and /openapi.json: only on this port, for the
+    # kubelet, Prometheus and operators (the API port answers 404 for them)
+    MANAGEMENT_PORT: int = 9000
     # HTTP limits (README "HTTP limits"; services/common/limits.py), checked before a route runs.
     # All request headers together, names and values (a 13 MB Authorization header): 431 headers_too_large.
     HTTP_MAX_HEADER_BYTES: int = Field(default=16 * 1024, gt=0)

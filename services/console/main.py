@@ -1,7 +1,8 @@
 """Composition root of the console: ``xueji-console`` (port 8006). It only names the parts.
 
 It owns no database and no topic: a FastAPI app of server-rendered pages over the
-workflow, evidence and notify APIs, with its health and metrics like every service.
+workflow, evidence and notify APIs, with its health and metrics on a management port like every
+service (9006 locally).
 """
 
 from collections.abc import AsyncIterator
@@ -9,14 +10,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.common.auth import verifier_from_settings
-from services.common.http import health_router
+from services.common.http import install_management, serve
 from services.common.logs import configure_logging
+from services.common.metrics import instrument_http
 
 from . import wording
 from .client import Api, Refused
@@ -40,10 +41,12 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
         await api.close()
 
     async def workflow_ready() -> bool:
-        return (await api.workflow.get("/healthz", timeout=2)).status_code == 200
+        answer = await api.workflow.get(f"{settings.WORKFLOW_MANAGEMENT_URL}/healthz", timeout=2)
+        return answer.status_code == 200
 
     app = FastAPI(title="xueji console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(health_router({"workflow": workflow_ready}))
+    install_management(app, {"workflow": workflow_ready}, documented=False)  # its pages have no API document
+    instrument_http(app)
     app.include_router(router(console))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.console = console
@@ -78,4 +81,4 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
 def run() -> None:
     settings = ConsoleSettings()
     configure_logging(SERVICE, settings.LOG_LEVEL)
-    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)
+    serve(create_app(settings), settings)

@@ -20,12 +20,16 @@ DEVELOPMENT_SESSION_KEY = "local-development-console-session-key-not-for-product
 class ConsoleSettings(ServiceSettings):
     UNUSED_SECRETS: ClassVar[frozenset[str]] = frozenset({"MONGO_URI"})  # it owns no database
     HTTP_PORT: int = 8006
+    MANAGEMENT_PORT: int = 9006
     WORKFLOW_URL: str = "http://127.0.0.1:8002"
     EVIDENCE_URL: str = "http://127.0.0.1:8003"
     NOTIFY_URL: str = "http://127.0.0.1:8004"
-    # services whose /metrics the operator's overview reads for dead-letter counts (name=url, comma separated)
-    METRICS_URLS: str = ("dedup=http://127.0.0.1:8001,workflow=http://127.0.0.1:8002,"
-                         "evidence=http://127.0.0.1:8003,notify=http://127.0.0.1:8004")
+    # the workflow's management port, whose /healthz is the console's readiness
+    WORKFLOW_MANAGEMENT_URL: str = "http://127.0.0.1:9002"
+    # the management ports whose /metrics the operator's overview reads for dead-letter counts
+    # (name=url, comma separated)
+    METRICS_URLS: str = ("dedup=http://127.0.0.1:9001,workflow=http://127.0.0.1:9002,"
+                         "evidence=http://127.0.0.1:9003,notify=http://127.0.0.1:9004")
     CONSOLE_TOKEN_HEADER: str = "X-Forwarded-Access-Token"  # noqa: S105 — a header's name
     CONSOLE_SESSION_KEY: SecretStr = SecretStr(DEVELOPMENT_SESSION_KEY)
     CONSOLE_SESSION_HOURS: int = Field(default=8, ge=1, le=12)

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import uvicorn
 from fastapi import FastAPI
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
@@ -27,6 +26,7 @@ from xueji_contracts.population import (
 from xueji_contracts.topics import POPULATION_REQUESTS, POPULATION_RESULTS, population_request_adapter
 
 from services.common.deadletter import DeadLetters
+from services.common.http import serve
 from services.common.kafka import instance_of, make_broker
 from services.common.logs import configure_logging
 from services.common.mongo import make_mongo_client
@@ -40,6 +40,7 @@ SERVICE = "xueji-population-standin"
 
 class StandinSettings(ServiceSettings):
     HTTP_PORT: int = 8005
+    MANAGEMENT_PORT: int = 9005
     POPULATION_FIXTURE: Path = Path(".local/population-fixture.jsonl")
     POPULATION_UNKNOWN: Literal["verified", "not_found"] = "verified"
     CONSUMER_GROUP: str = SERVICE
@@ -107,4 +108,4 @@ def create_app(settings: StandinSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = StandinSettings()
     configure_logging(SERVICE, settings.LOG_LEVEL)
-    uvicorn.run(create_app(settings), host=settings.HTTP_HOST, port=settings.HTTP_PORT, log_config=None)
+    serve(create_app(settings), settings)

@@ -12,6 +12,7 @@ class DedupSettings(ServiceSettings):
     # keys each member brief's ``name_key``; the workflow holds the same key to find records by name
     NAME_SEARCH_KEY: SecretStr = SecretStr(DEVELOPMENT_NAME_SEARCH_KEY)
     HTTP_PORT: int = 8001
+    MANAGEMENT_PORT: int = 9001
     BATCH_MAX_RECORDS: int = 500
     BATCH_TIMEOUT_MS: int = 100
     # consumers of the registration topic in one process, each with its own partitions, so one

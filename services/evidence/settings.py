@@ -11,6 +11,7 @@ from .domain.files import DEFAULT_TYPES, MAX_BYTES
 
 class EvidenceSettings(ServiceSettings):
     HTTP_PORT: int = 8003
+    MANAGEMENT_PORT: int = 9003
     CONSUMER_GROUP: str = "xueji-evidence"
     S3_ENDPOINT: str = "127.0.0.1:9000"
     S3_ACCESS_KEY: str = "xueji-local"

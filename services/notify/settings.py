@@ -14,6 +14,7 @@ from .domain.delivery import RetryPolicy, Webhook, webhook_for
 
 class NotifySettings(ServiceSettings):
     HTTP_PORT: int = 8004
+    MANAGEMENT_PORT: int = 9004
     CONSUMER_GROUP: str = "xueji-notify"
     # The provinces this shard serves: it consumes only their case topics (all by default).
     PROVINCE_CODES: tuple[str, ...] = tuple(PROVINCES)

@@ -13,6 +13,7 @@ from .domain.deadlines import DeadlinePolicy
 
 class WorkflowSettings(ServiceSettings):
     HTTP_PORT: int = 8002
+    MANAGEMENT_PORT: int = 9002
     CONSUMER_GROUP: str = "xueji-workflow"
     RULE_SET: RuleSet = RuleSet.R2017  # the set new groups open under (DOMAIN §7)
     # a province still on another set: XUEJI_RULE_SETS='{"440000": "2014"}' (a group of several

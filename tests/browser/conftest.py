@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, async_playwright
 
-from ..system import SERVICES, System, eventually, ready, running_system
+from ..system import SERVICES, System, eventually, management_port, management_url, ready, running_system
 
 __all__ = ["CONSOLE", "People", "System", "eventually", "file", "screenshot"]
 CONSOLE_PORT = 18106
@@ -32,10 +32,12 @@ def console_env(system: System) -> dict[str, str]:
         **os.environ,
         "XUEJI_ENVIRONMENT": "test",
         "XUEJI_HTTP_PORT": str(CONSOLE_PORT),
+        "XUEJI_MANAGEMENT_PORT": str(management_port(CONSOLE_PORT)),
         "XUEJI_WORKFLOW_URL": f"http://127.0.0.1:{SERVICES['workflow']}",
         "XUEJI_EVIDENCE_URL": f"http://127.0.0.1:{SERVICES['evidence']}",
         "XUEJI_NOTIFY_URL": f"http://127.0.0.1:{SERVICES['notify']}",
-        "XUEJI_METRICS_URLS": ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in SERVICES.items()),
+        "XUEJI_WORKFLOW_MANAGEMENT_URL": management_url(SERVICES["workflow"]),
+        "XUEJI_METRICS_URLS": ",".join(f"{name}={management_url(port)}" for name, port in SERVICES.items()),
         "XUEJI_JWT_LOCAL_KEY_DIR": str(system.keys),
         "XUEJI_LOG_LEVEL": "WARNING",
     }

@@ -27,9 +27,10 @@ JSON = {"Content-Type": "application/json"}
 ARBITRATION = f"/v1/cases/{uuid4()}/arbitration"
 UPLOAD = f"/v1/evidence?group_id={uuid4()}&registry_number=G110105201001010011"
 Build = Callable[..., FastAPI]
-# each service, and a route of it that takes a POST
+# each service, and a route of it that takes a POST (dedup has none on its API port: the limits
+# are checked before routing all the same)
 SERVICES: dict[str, tuple[Build, type[Any], str]] = {
-    "dedup": (dedup_app, DedupSettings, "/healthz"),
+    "dedup": (dedup_app, DedupSettings, "/v1/nothing"),
     "workflow": (workflow_app, WorkflowSettings, ARBITRATION),
     "evidence": (evidence_app, EvidenceSettings, f"/v1/evidence/{uuid4()}/link"),
     "notify": (notify_app, NotifySettings, "/v1/inbox/entry-1/read"),
@@ -63,7 +64,7 @@ def test_assemble_installs_the_limits_in_every_service(service: str, tmp_path: P
     build, settings_type, _ = SERVICES[service]
     app = build(settings_type(ENVIRONMENT="test", JWT_LOCAL_KEY_DIR=tmp_path))
     installed: list[object] = [m.cls for m in app.user_middleware]
-    assert installed == [HttpLimits]
+    assert installed.count(HttpLimits) == 1
 
 
 @pytest.mark.parametrize("service", SERVICES)

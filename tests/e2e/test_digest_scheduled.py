@@ -17,7 +17,7 @@ from xueji_contracts.enums import Gender, Role
 from services.dedup.demo import synthetic_id_number
 
 from ..mailbox import Mailbox, smtp_server
-from ..system import BIN, ready
+from ..system import BIN, management_port, ready
 from ..unit.dedup.factories import record
 from .conftest import System, eventually
 from .people import case_of, fresh_birth, register
@@ -49,7 +49,8 @@ def second_replica(system: System, settings: dict[str, str]) -> Iterator[int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {**system.env("notify"), **settings, "XUEJI_HTTP_PORT": str(port), "XUEJI_SUBSCRIBE": "false",
+    env = {**system.env("notify"), **settings, "XUEJI_HTTP_PORT": str(port),
+           "XUEJI_MANAGEMENT_PORT": str(management_port(port)), "XUEJI_SUBSCRIBE": "false",
            "XUEJI_INSTANCE_ID": f"{system.unique}-notify-2"}
     with (system.home / "notify-2.log").open("ab") as log:
         process = subprocess.Popen([str(BIN / "xueji-notify")], env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603

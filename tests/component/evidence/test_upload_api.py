@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from xueji_contracts import cases as ev
 from xueji_contracts.enums import ArbitrationStatus, ProblemType, Role, RuleSet
 from xueji_contracts.problems import MemberBrief
@@ -46,6 +47,7 @@ class Service:
     records: FakeRecords
     published: RecordingPublisher
     keys: Path
+    management: FastAPI  # health, metrics and the API's document
 
     def token(self, school: str) -> dict[str, str]:
         private, _ = local_key_pair(self.keys)
@@ -64,7 +66,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
                                                 arbitration_status=ArbitrationStatus.NOT_NEEDED))
     app = assemble(Plumbing(SERVICE, settings), routers=[api.router(parts)])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://evidence") as http:
-        yield Service(http, objects, records, published, settings.JWT_LOCAL_KEY_DIR)
+        yield Service(http, objects, records, published, settings.JWT_LOCAL_KEY_DIR, app.state.management)
 
 
 async def upload(service: Service, headers: dict[str, str], body: bytes, member: MemberBrief = STAYS
@@ -88,7 +90,9 @@ async def test_a_malformed_upload_is_a_problem_with_its_own_code_and_stores_noth
 
 
 async def test_the_route_documents_every_status_a_malformed_upload_gets(service: Service) -> None:
-    document = (await service.http.get("/openapi.json")).json()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.management),
+                                 base_url="http://evidence-management") as management:
+        document = (await management.get("/openapi.json")).json()
     documented = set(document["paths"]["/v1/evidence"]["post"]["responses"])
     assert {str(c.status) for c in cases()} <= documented
 

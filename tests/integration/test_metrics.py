@@ -1,0 +1,92 @@
+"""The consumer lag and outbox metrics against the real broker and database."""
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
+from pymongo import AsyncMongoClient
+
+from services.common.clock import utc_now
+from services.common.kafka import subscriber
+from services.common.metrics import refresh_consumer_lag
+from services.common.outbox import OutboxRelay, push
+from services.common.settings import ServiceSettings
+
+pytestmark = pytest.mark.integration
+MESSAGES = 5
+WAIT = 60  # seconds: a generous bound on joining the group, never a measure of speed
+
+
+def lag(group: str, topic: str) -> float | None:
+    return REGISTRY.get_sample_value("xueji_consumer_lag", {"group": group, "topic": topic})
+
+
+async def test_consumer_lag_counts_what_a_held_up_handler_has_not_consumed_and_is_zero_after(
+    settings: ServiceSettings, unique: str
+) -> None:
+    topic = f"test.lag.{unique}"
+    producer = KafkaBroker(settings.KAFKA_BOOTSTRAP)
+    await producer.start()
+    try:
+        for number in range(MESSAGES):
+            await producer.publish({"number": number}, topic)
+    finally:
+        await producer.stop()
+
+    broker = KafkaBroker(settings.KAFKA_BOOTSTRAP)
+    holding, release, all_handled = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    handled: list[int] = []
+
+    @subscriber(broker, settings, topic, group=f"lag-{unique}")
+    async def held_up(body: dict[str, int]) -> None:
+        holding.set()
+        await release.wait()
+        handled.append(body["number"])
+        if len(handled) == MESSAGES:
+            all_handled.set()
+
+    group = f"{settings.CONSUMER_GROUP}.lag-{unique}"
+    await broker.start()
+    try:
+        await asyncio.wait_for(holding.wait(), WAIT)  # the first message is in hand, the rest wait
+        await refresh_consumer_lag(broker)
+        assert lag(group, topic) == MESSAGES - 1
+        release.set()
+        await asyncio.wait_for(all_handled.wait(), WAIT)
+        await refresh_consumer_lag(broker)
+        assert lag(group, topic) == 0
+    finally:
+        await broker.stop()
+    await refresh_consumer_lag(broker)  # a stopped consumer measures nothing: its series is gone
+    assert lag(group, topic) is None
+
+
+async def test_outbox_gauge_shows_the_age_of_an_entry_left_pending_and_zero_once_swept(
+    mongo: AsyncMongoClient[dict[str, Any]], settings: ServiceSettings, unique: str
+) -> None:
+    topic, docs = f"test.outbox-age.{unique}", mongo[f"outbox_age_{unique}"][f"docs_{unique}"]
+    left_at = utc_now() - timedelta(minutes=10)
+    left = [{"id": f"e-{unique}", "topic": topic, "key": "k", "payload": json.dumps({"n": 1}),
+             "at": left_at.isoformat()}]
+    await docs.update_one({"_id": "crashed"}, push({"$set": {"version": 1}}, left), upsert=True)
+    published_before = REGISTRY.get_sample_value("xueji_outbox_published_total", {"topic": topic}) or 0.0
+    broker = KafkaBroker(settings.KAFKA_BOOTSTRAP)
+    await broker.start()
+    try:
+        relay = OutboxRelay(docs, broker)
+        measured_after = utc_now()
+        assert await relay.sweep() == 1
+        age = REGISTRY.get_sample_value("xueji_outbox_oldest_seconds", {"collection": docs.name})
+        assert age is not None
+        assert age >= (measured_after - left_at).total_seconds()
+        await relay.settled()
+        assert await relay.sweep() == 0
+        assert REGISTRY.get_sample_value("xueji_outbox_oldest_seconds", {"collection": docs.name}) == 0
+    finally:
+        await broker.stop()
+    assert REGISTRY.get_sample_value("xueji_outbox_published_total", {"topic": topic}) == published_before + 1
+    await mongo.drop_database(f"outbox_age_{unique}")
