@@ -18,30 +18,8 @@ from .envelope import Contract, Envelope, RegistryNumber
 MAX_BATCH = 500
 
 
-class PopulationVerificationRequested(Envelope):
-    """Dedup asks the population database whether a resident ID number is real."""
-
-    event_type: Literal["population.verification_requested"] = "population.verification_requested"
-    request_id: UUID = Field(description="Echoed in the result.")
-    registry_number: RegistryNumber
-    id_number: str = Field(pattern=r"^\d{17}[\dX]$", description="Normalised 18-digit number.",
-                           examples=["11010520120304567X"])
-    name: str = Field(min_length=1, description="Name to compare.", examples=["张三"])
-
-
-class PopulationVerificationResult(Envelope):
-    """The population database's answer."""
-
-    event_type: Literal["population.verification_result"] = "population.verification_result"
-    request_id: UUID
-    registry_number: RegistryNumber
-    outcome: PopulationOutcome = Field(examples=["changed"])
-    new_id_number: str | None = Field(default=None, pattern=r"^\d{17}[\dX]$",
-                                      description="With outcome `changed`: the current number.")
-
-
 class PopulationQuestion(Contract):
-    """One number of a batch: which record, which number, which name."""
+    """One number asked about: which record, which number, which name."""
 
     request_id: UUID = Field(description="Echoed in the answer; the record awaits this id.")
     registry_number: RegistryNumber
@@ -51,13 +29,25 @@ class PopulationQuestion(Contract):
 
 
 class PopulationAnswer(Contract):
-    """The population database's answer for one number of a batch."""
+    """The population database's answer for one number."""
 
     request_id: UUID
     registry_number: RegistryNumber
     outcome: PopulationOutcome = Field(examples=["verified"])
     new_id_number: str | None = Field(default=None, pattern=r"^\d{17}[\dX]$",
                                       description="With outcome `changed`: the current number.")
+
+
+class PopulationVerificationRequested(Envelope, PopulationQuestion):
+    """Dedup asks the population database whether a resident ID number is real (one question)."""
+
+    event_type: Literal["population.verification_requested"] = "population.verification_requested"
+
+
+class PopulationVerificationResult(Envelope, PopulationAnswer):
+    """The population database's answer to one question."""
+
+    event_type: Literal["population.verification_result"] = "population.verification_result"
 
 
 class PopulationVerificationBatchRequested(Envelope):
