@@ -25,6 +25,10 @@ def lag(group: str, topic: str) -> float | None:
     return REGISTRY.get_sample_value("xueji_consumer_lag", {"group": group, "topic": topic})
 
 
+def held(group: str, topic: str) -> float | None:
+    return REGISTRY.get_sample_value("xueji_consumer_partitions", {"group": group, "topic": topic})
+
+
 async def test_consumer_lag_counts_what_a_held_up_handler_has_not_consumed_and_is_zero_after(
     settings: ServiceSettings, unique: str
 ) -> None:
@@ -55,6 +59,7 @@ async def test_consumer_lag_counts_what_a_held_up_handler_has_not_consumed_and_i
         await asyncio.wait_for(holding.wait(), WAIT)  # the first message is in hand, the rest wait
         await refresh_consumer_lag(broker)
         assert lag(group, topic) == MESSAGES - 1
+        assert held(group, topic) == 1  # the test topic's one partition, held by this process
         release.set()
         await asyncio.wait_for(all_handled.wait(), WAIT)
         await refresh_consumer_lag(broker)
@@ -63,6 +68,7 @@ async def test_consumer_lag_counts_what_a_held_up_handler_has_not_consumed_and_i
         await broker.stop()
     await refresh_consumer_lag(broker)  # a stopped consumer measures nothing: its series is gone
     assert lag(group, topic) is None
+    assert held(group, topic) is None
 
 
 async def test_outbox_gauge_shows_the_age_of_an_entry_left_pending_and_zero_once_swept(
