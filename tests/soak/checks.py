@@ -206,7 +206,8 @@ def webhooks(provinces: dict[str, Province], topics: dict[str, list[Doc]], kills
                             len(expected), failures,
                             f"{missing} missing, {extra} not its province's, {twice} arrived twice "
                             f"(allowed {kills}: notify killed), {disordered} groups out of order, "
-                            f"{province.refused} refused while failing, {province.unsigned} bad signatures"))
+                            f"{province.refused} refused while failing, {province.unsigned} bad signatures, "
+                            f"{province.cut} cut mid-request"))
     return checks
 
 

@@ -64,6 +64,7 @@ class Disruptor(threading.Thread):
     exits: list[Exit] = field(default_factory=list)
     planned_done: threading.Event = field(default_factory=threading.Event)
     stopped: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one server restart at a time
 
     def __post_init__(self) -> None:
         super().__init__(daemon=True, name="disruptions")
@@ -80,7 +81,8 @@ class Disruptor(threading.Thread):
             started = time.monotonic() - self.began
             print(f"  {started:6.1f} s  {planned.what}", flush=True)
             try:
-                self.make(planned, stack, servers)
+                with self.lock:
+                    self.make(planned, stack, servers)
             except Exception as error:  # a disruption that failed is reported, the run goes on
                 self.failures.append(f"{planned.what}: {error!r}")
             self.made.append(Made(planned, started, time.monotonic() - self.began))

@@ -27,6 +27,7 @@ class Province:
     arrivals: list[Arrival] = field(default_factory=list)
     refused: int = 0  # answered 503 while failing
     unsigned: int = 0
+    cut: int = 0  # requests whose body ended early: the sender died mid-request, nothing was delivered
     failing_until: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
@@ -57,7 +58,12 @@ class Province:
 def server_for(province: Province) -> ThreadingHTTPServer:
     class Hook(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
+            length = int(self.headers["Content-Length"])
+            body = self.rfile.read(length)
+            if len(body) < length:  # the connection closed mid-body: no answer, as a real receiver
+                with province.lock:
+                    province.cut += 1
+                return
             self.send_response(province.received(dict(self.headers), body))
             self.end_headers()
 

@@ -4,7 +4,7 @@ import asyncio
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,11 @@ from ..consumer_groups import start_at_end
 from ..messages import decoded_or_none
 from ..system import SERVICES, System
 from . import checks, plan
-from .disruptions import Disruptor, Throughput
+from .disruptions import Disruptor, Throughput, local_stack
 from .people import Answers, Cell
 from .provinces import Province, notify_settings, serving
 from .sending import Sender
+from .watchdog import Unheld, Watchdog, locked
 
 Doc = dict[str, Any]
 ORPHAN_AGE_SECONDS, ORPHAN_SWEEP_SECONDS = 10, 5  # the sweep removes what a crash left, within the run
@@ -42,6 +43,7 @@ class Soak:
     rate: float
     home: Path
     drain_seconds: float
+    unheld: list[Unheld] = field(default_factory=list)  # partitions the broker left to no one, undone
 
     @property
     def load_seconds(self) -> float:
@@ -87,12 +89,19 @@ class Soak:
         began = time.monotonic()
         throughput = Throughput(uri, system.database, began)
         disruptor = Disruptor(system, provinces, schedule, began)
+        kafka = next(s for s in local_stack().servers() if s.name == "kafka")
+        watchdog = Watchdog(system, settings.KAFKA_BOOTSTRAP, began,
+                            locked(disruptor.lock, lambda: local_stack().restart(kafka)), self.unheld)
+        watching = asyncio.Event()
+        watched = asyncio.create_task(watchdog.run(watching))
         throughput.start()
         disruptor.start()
         try:
             return await self.drain_and_check(system, provinces, units, answers, cells, poisoned, sender,
                                               throughput, disruptor)
         finally:  # also when interrupted: nothing may start a service again while they are stopped
+            watching.set()
+            await watched
             disruptor.stopped.set()
             throughput.stopped.set()
             for cell in cells:
@@ -205,13 +214,18 @@ class Soak:
         for gone in disruptor.exits:
             print(f"  {gone.at:6.1f} s  {gone.service} ended on its own (exit code {gone.returncode}), "
                   "not killed by the soak; started again (its log says why)")
+        for unheld in self.unheld:
+            print(f"  {unheld.at:6.1f} s  the local broker assigned {unheld.partitions - unheld.held} of "
+                  f"{unheld.partitions} partitions of {unheld.topic} to no running consumer of "
+                  f"{unheld.group}; the broker was restarted (tests/soak/watchdog.py)")
         print(f"\n== checks (seed {self.seed}){'' if drained else ' — NOT DRAINED'}")
         for result in results:
             print("  " + result.line())
         failed = sum(r.failures > 0 for r in results)
         print(f"\n== soak {'passed' if failed == 0 and drained else 'FAILED'}: "
               f"{len(results) - failed}/{len(results)} checks passed (seed {self.seed}); "
-              f"{len(disruptor.exits)} service processes ended on their own", flush=True)
+              f"{len(disruptor.exits)} service processes ended on their own; the broker left partitions to "
+              f"no consumer {len(self.unheld)} times", flush=True)
 
 
 async def case_events(bootstrap: str, province: str) -> list[Doc]:
