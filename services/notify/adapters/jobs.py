@@ -112,11 +112,11 @@ class JobStore:
                  "offset": {"$lt": candidate["offset"]}}, {"_id": 1})
             if earlier is not None:
                 continue  # that group's earlier event goes first
-            claimed = await self.jobs.find_one_and_update(
-                {"_id": candidate["_id"], "state": QUEUED},
-                {"$set": {"state": IN_FLIGHT, "lease_until": now + lease}},
-                return_document=ReturnDocument.AFTER)
-            if claimed is not None:
+            # claimed by a conditional update (findAndModify scans the whole collection on the local
+            # database, STACK.md), then read by its id with its body
+            claim = await self.jobs.update_one({"_id": candidate["_id"], "state": QUEUED},
+                                               {"$set": {"state": IN_FLIGHT, "lease_until": now + lease}})
+            if claim.modified_count and (claimed := await self.jobs.find_one({"_id": candidate["_id"]})):
                 return Job.of(claimed)
         return None
 
