@@ -10,6 +10,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -65,6 +67,15 @@ def metric(port: int, name: str, labels: str = "") -> float:
         text = response.read().decode()
     pattern = re.compile(rf"^{re.escape(name)}(\{{[^}}]*\}})? ([0-9.e+-]+)$", re.MULTILINE)
     return sum(float(value) for found_labels, value in pattern.findall(text) if labels in found_labels)
+
+
+def samples(port: int, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """Every sample of one Prometheus metric of the service on HTTP ``port``, by its labels."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{management_port(port)}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {tuple(sorted(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples
+            if sample.name == name}
 
 
 @dataclass

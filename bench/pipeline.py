@@ -54,11 +54,12 @@ from services.common.settings import ServiceSettings
 from services.dedup.demo import Generator, demo_data, write_fixture
 from services.dedup.settings import DedupSettings
 
-from .common import ServiceProcess, cpu_seconds, machine, metric, percentile, tree_cpu_seconds
+from .common import ServiceProcess, cpu_seconds, machine, metric, percentile, samples, tree_cpu_seconds
 from .dedup import produce, raw_broker_rate
 
 PORTS = {"dedup": 8201, "population-standin": 8205, "workflow": 8202, "notify": 8204}
 ALONE_PORT = 8211
+TOP_CALLS = 15
 Doc = dict[str, Any]
 CASE_TOPICS = tuple(t.name for t in topics.case_topics())
 # the consumer group suffixes of each service, and what each reads (as tests/consumer_groups.py)
@@ -241,6 +242,21 @@ def clean_records(seed: int, count: int, taken: set[str | None]) -> list[Student
     return list(found.values())
 
 
+Calls = dict[tuple[str, str, str], tuple[float, float]]
+
+
+def database_calls() -> Calls:
+    """(service, command, collection) → (calls, seconds waited for their answers), from every
+    service's own metrics (``xueji_db_calls_total``, ``xueji_db_call_seconds_total``)."""
+    found: Calls = {}
+    for name, port in PORTS.items():
+        seconds = samples(port, "xueji_db_call_seconds_total")
+        for labels, calls in samples(port, "xueji_db_calls_total").items():
+            named = dict(labels)
+            found[name, named["command"], named["collection"]] = (calls, seconds.get(labels, 0.0))
+    return found
+
+
 def opening_rates(cases: list[Any]) -> tuple[float, float, int]:
     """Cases opened per second over the first and the last 10 % of the bulk load's cases."""
     stamps = sorted(m.timestamp for m in cases if b'"case.group_opened"' in m.value)
@@ -300,6 +316,7 @@ async def run(count: int, latency_count: int, clean_count: int, seed: int) -> No
         cpu_before = {n: cpu_seconds(s.pid) for n, s in services.items()}
         servers_before = {n: tree_cpu_seconds(p) for n, p in server_pids().items()}
         trips_before = metric(PORTS["dedup"], "xueji_dedup_db_round_trips_total")
+        calls_before = database_calls()
         written_before = metric(PORTS["dedup"], "xueji_dedup_documents_written_total")
         started = time.perf_counter()
         await produce(settings, REGISTRATIONS, load)
@@ -315,6 +332,9 @@ async def run(count: int, latency_count: int, clean_count: int, seed: int) -> No
         ops_after = await opcounters(settings)
         messages_after = await end_offsets(settings.KAFKA_BOOTSTRAP, ALL_TOPICS)
         trips = metric(PORTS["dedup"], "xueji_dedup_db_round_trips_total") - trips_before
+        calls_after = database_calls()
+        calls = {k: (n - calls_before.get(k, (0.0, 0.0))[0], t - calls_before.get(k, (0.0, 0.0))[1])
+                 for k, (n, t) in calls_after.items()}
         written = metric(PORTS["dedup"], "xueji_dedup_documents_written_total") - written_before
         held = await documents(settings, database)
         bulk_cases: list[Any] = []
@@ -383,6 +403,15 @@ async def run(count: int, latency_count: int, clean_count: int, seed: int) -> No
     print(f"   {'all':36} {sum(held.values()) / count:6.3f}")
     print(f"dedup database round trips {trips / count:.3f} and documents written {written / count:.3f} "
           "per registration (its own metrics)")
+    print(f"database calls per registration by service, command and collection (the services' own "
+          f"metrics; the {TOP_CALLS} that waited longest; seconds waited per 10 000 registrations):")
+    longest = sorted(calls.items(), key=lambda kv: -kv[1][1])[:TOP_CALLS]
+    for (caller, command, collection), (made, waited) in longest:
+        print(f"   {caller:18} {command:14} {collection:26} {made / count:7.3f} calls  "
+              f"{waited / count * 10_000:6.2f} s")
+    all_calls = sum(n for n, _ in calls.values())
+    print(f"   {'all':60} {all_calls / count:7.3f} calls  "
+          f"{sum(t for _, t in calls.values()) / count * 10_000:6.2f} s")
     print(f"case opening as the collections grow ({opened_count:,} cases): first 10 % {first_rate:,.1f}/s, "
           f"last 10 % {last_rate:,.1f}/s ({last_rate / first_rate - 1:+.0%}; target within −20 %)")
     clean_produced = {t: clean_messages_after[t] - clean_messages_before[t] for t in ALL_TOPICS}

@@ -1,18 +1,49 @@
-"""The MongoDB client (PyMongo's async API)."""
+"""The MongoDB client (PyMongo's async API), and what it asks of the database."""
 
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient, InsertOne, UpdateOne
+from prometheus_client import Counter
+from pymongo import AsyncMongoClient, InsertOne, UpdateOne, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from .settings import ServiceSettings
 
+DB_CALLS = Counter("xueji_db_calls", "Commands this process sent to the database, by command and collection",
+                   ["command", "collection"])
+DB_CALL_SECONDS = Counter("xueji_db_call_seconds", "Time from sending a database command to its answer, "
+                          "summed, by command and collection", ["command", "collection"])
+
+
+class DatabaseCalls(monitoring.CommandListener):
+    """Counts each command by its name and collection (PyMongo's command monitoring); it reads nothing
+    else of a command, so no value, and no personal data, reaches a label."""
+
+    def __init__(self) -> None:
+        self._sent: dict[tuple[Any, int], tuple[str, str]] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        name = event.command_name
+        target = event.command.get(name)
+        collection = target if isinstance(target, str) else event.command.get("collection", "")
+        self._sent[event.connection_id, event.request_id] = (name, str(collection))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self._answered(event)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self._answered(event)
+
+    def _answered(self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent) -> None:
+        if labels := self._sent.pop((event.connection_id, event.request_id), None):
+            DB_CALLS.labels(*labels).inc()
+            DB_CALL_SECONDS.labels(*labels).inc(event.duration_micros / 1e6)
+
 
 def make_mongo_client(settings: ServiceSettings, app_name: str) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(settings.MONGO_URI.get_secret_value(), appname=app_name, tz_aware=True,
-                            serverSelectionTimeoutMS=10_000)
+                            serverSelectionTimeoutMS=10_000, event_listeners=[DatabaseCalls()])
 
 
 DUPLICATE_KEY = 11000

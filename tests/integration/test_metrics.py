@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from services.common.clock import utc_now
 from services.common.kafka import subscriber
 from services.common.metrics import refresh_consumer_lag
+from services.common.mongo import make_mongo_client
 from services.common.outbox import OutboxRelay, push
 from services.common.settings import ServiceSettings
 
@@ -96,3 +97,29 @@ async def test_outbox_gauge_shows_the_age_of_an_entry_left_pending_and_zero_once
         await broker.stop()
     assert REGISTRY.get_sample_value("xueji_outbox_published_total", {"topic": topic}) == published_before + 1
     await mongo.drop_database(f"outbox_age_{unique}")
+
+
+async def test_database_calls_are_counted_by_command_and_collection_with_no_value_in_a_label(
+    settings: ServiceSettings, unique: str
+) -> None:
+    def calls(command: str, collection: str) -> float:
+        return REGISTRY.get_sample_value("xueji_db_calls_total",
+                                         {"command": command, "collection": collection}) or 0.0
+
+    collection = f"calls_{unique}"
+    client = make_mongo_client(settings, "test")
+    try:
+        docs = client[f"calls_{unique}"][collection]
+        await docs.insert_one({"_id": "G630102201001011234", "name": "王小明"})
+        await docs.find_one({"_id": "G630102201001011234"})
+        await docs.update_one({"_id": "G630102201001011234"}, {"$set": {"name": "王晓明"}})
+        assert [calls(command, collection) for command in ("insert", "find", "update")] == [1, 1, 1]
+        seconds = REGISTRY.get_sample_value("xueji_db_call_seconds_total",
+                                            {"command": "find", "collection": collection})
+        assert seconds is not None and seconds > 0
+        labels = {v for metric in REGISTRY.collect() if metric.name.startswith("xueji_db_call")
+                  for sample in metric.samples for v in sample.labels.values()}
+        assert not {v for v in labels if "G630102" in v or "王" in v}  # no registry number, no name
+    finally:
+        await client.drop_database(f"calls_{unique}")
+        await client.close()
