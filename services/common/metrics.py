@@ -6,7 +6,7 @@
   operations routes are not counted, and the app's own ``/metrics`` route serves them all.
 * ``xueji_consumer_lag``: what this process's consumers have not yet consumed, per group and
   topic, refreshed every ``LAG_REFRESH_SECONDS`` by a background loop (``refresh_consumer_lag``),
-  with ``xueji_consumer_partitions``, how many partitions they hold: summed over a group's
+  with ``xueji_consumer_partitions``, how many distinct partitions they hold: summed over a group's
   processes it is the topic's partition count, unless the broker assigned some to no one.
 * ``xueji_outbox_oldest_seconds`` and ``xueji_outbox_published_total``: set by the outbox relay.
 
@@ -47,8 +47,8 @@ HTTP_DURATION = _created(metrics.latency(should_include_status=False, buckets=LA
 
 CONSUMER_LAG = Gauge("xueji_consumer_lag", "Messages on this process's assigned partitions not yet "
                      "consumed (end offset - position), summed per topic", ["group", "topic"])
-CONSUMER_PARTITIONS = Gauge("xueji_consumer_partitions", "Partitions of the topic assigned to this process's "
-                             "consumers of the group", ["group", "topic"])
+CONSUMER_PARTITIONS = Gauge("xueji_consumer_partitions", "Distinct partitions of the topic assigned to this "
+                             "process's consumers of the group", ["group", "topic"])
 OUTBOX_OLDEST = Gauge("xueji_outbox_oldest_seconds", "Age of the oldest outbox entry the sweep found "
                       "not yet published (0 when none)", ["collection"])
 OUTBOX_PUBLISHED = Counter("xueji_outbox_published_total", "Outbox entries published", ["topic"])
@@ -72,26 +72,21 @@ def consumers(broker: KafkaBroker) -> list[tuple[str, Any]]:
     return found
 
 
-async def lag_of(consumer: Any) -> dict[str, tuple[int, int]]:
-    """Per topic: end offset - position over the consumer's assigned partitions (one broker call),
-    and how many partitions those are."""
+async def lag_of(consumer: Any) -> dict[tuple[str, int], int]:
+    """Per assigned (topic, partition): end offset - position (one broker call)."""
     partitions = list(consumer.assignment())
     if not partitions:
         return {}
     ends = await consumer.end_offsets(partitions)
-    lag: dict[str, tuple[int, int]] = {}
-    for tp in partitions:
-        behind, held = lag.get(tp.topic, (0, 0))
-        lag[tp.topic] = (behind + max(ends[tp] - await consumer.position(tp), 0), held + 1)
-    return lag
+    return {(tp.topic, tp.partition): max(ends[tp] - await consumer.position(tp), 0) for tp in partitions}
 
 
 async def refresh_consumer_lag(broker: KafkaBroker) -> None:
     """Set ``xueji_consumer_lag`` and ``xueji_consumer_partitions`` for every (group, topic) this
     process consumes. A series no consumer of the process measures any more is dropped; one whose
-    consumer could not be measured is kept."""
-    totals: dict[tuple[str, str], int] = defaultdict(int)
-    held: dict[tuple[str, str], int] = defaultdict(int)
+    consumer could not be measured is kept. A partition given to two consumers of the group in this
+    process (a broker's fault: Kafka never does) is counted once, and logged."""
+    held: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
     unmeasured: set[str] = set()
     for group, consumer in consumers(broker):
         try:
@@ -101,17 +96,24 @@ async def refresh_consumer_lag(broker: KafkaBroker) -> None:
             log.info("consumer lag not measured", extra={"group": group, "error_type": type(error).__name__})
             unmeasured.add(group)
             continue
-        for topic, (count, partitions) in lag.items():
-            totals[group, topic] += count
-            held[group, topic] += partitions
+        for (topic, partition), behind in lag.items():
+            if (topic, partition) in held[group]:
+                log.warning("partition assigned to two consumers of this process",
+                            extra={"group": group, "topic": topic, "partition": partition})
+            held[group][topic, partition] = max(behind, held[group].get((topic, partition), 0))
+    totals: dict[tuple[str, str], tuple[int, int]] = {}
+    for group, partitions in held.items():
+        for (topic, _), behind in partitions.items():
+            lag_sum, count = totals.get((group, topic), (0, 0))
+            totals[group, topic] = (lag_sum + behind, count + 1)
     for group, topic in _LAG_SERIES - set(totals):
         if group not in unmeasured:
             CONSUMER_LAG.remove(group, topic)
             CONSUMER_PARTITIONS.remove(group, topic)
             _LAG_SERIES.discard((group, topic))
-    for (group, topic), count in totals.items():
-        CONSUMER_LAG.labels(group, topic).set(count)
-        CONSUMER_PARTITIONS.labels(group, topic).set(held[group, topic])
+    for (group, topic), (behind, count) in totals.items():
+        CONSUMER_LAG.labels(group, topic).set(behind)
+        CONSUMER_PARTITIONS.labels(group, topic).set(count)
         _LAG_SERIES.add((group, topic))
 
 
