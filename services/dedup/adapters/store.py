@@ -55,6 +55,7 @@ def record_to_doc(state: RecordState, vault: Vault) -> Doc:
     doc["id_birth"] = state.id_birth.isoformat() if state.id_birth else None
     doc["id_static_reasons"] = list(state.id_static_reasons)
     doc["applied_amendments"] = list(state.applied_amendments)
+    doc["applied_sources"] = list(state.applied_sources)
     return doc
 
 
@@ -68,6 +69,7 @@ def record_from_doc(doc: Doc, vault: Vault) -> RecordState:
     values["id_static_reasons"] = tuple(values["id_static_reasons"] or ())
     values["last_amendment_kept_key"] = bool(values["last_amendment_kept_key"])
     values["applied_amendments"] = tuple(values["applied_amendments"] or ())
+    values["applied_sources"] = tuple(values["applied_sources"] or ())  # none on records stored before
     return RecordState(registry_number=vault.open(doc["sealed_registry_number"]), **values)
 
 

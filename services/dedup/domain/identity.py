@@ -52,6 +52,7 @@ class RecordState:
     id_matches_registry: bool = False
     id_attested: str | None = None  # the identity a bureau approved as correct despite its ID problem
     applied_amendments: tuple[str, ...] = ()  # event ids of the amendments applied last (redeliveries known)
+    applied_sources: tuple[str, ...] = ()  # event ids of the registrations and updates applied last (same)
     last_amendment_kept_key: bool = False  # whether that amendment left the identity key as it was
     name_search_key: str | None = None  # the brief's ``name_key``: found by name in the workflow
 

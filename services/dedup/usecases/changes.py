@@ -20,19 +20,27 @@ from ..domain.identity import RecordState, amended_state, record_state
 from ..domain.membership import KeyOps
 from .index import Change
 
+REMEMBERED_SOURCES = 16  # registrations and updates of one record a redelivery may still bring back
+
 
 def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: date,
                search_key: bytes = b"") -> Change:
-    record = event.record
+    record, source = event.record, str(event.event_id)
 
     def compute(old: RecordState | None) -> RecordState:
+        if old is not None and source in old.applied_sources:
+            # the same message read again (a redelivery after a crash or a rebalance, or a broker
+            # that lost a commit): what the platform decided since (formal, deleted) stays
+            return old
         if old is not None and old.status is RecordStatus.DELETED and isinstance(event, StudentRegistered):
-            # a registration read again (a redelivery after a crash) never brings back a record the
-            # platform deleted meanwhile; an upstream change of it (StudentUpdated) still applies
+            # a registration sent again never brings back a record the platform deleted meanwhile;
+            # an upstream change of it (StudentUpdated) still applies
             return old
         new = record_state(record, pepper, today, search_key)
         if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
             new = replace(new, population=old.population, population_request_id=old.population_request_id)
+        remembered = ((*old.applied_sources, source) if old else (source,))[-REMEMBERED_SOURCES:]
+        new = replace(new, applied_sources=remembered)
         # an attested identity stays accepted while it is the same; any change is checked again
         if old is None:
             return new
