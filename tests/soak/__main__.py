@@ -3,15 +3,17 @@
     ./dev soak [--minutes 10] [--rate 20] [--seed S]
 
 On a fresh stack of its own, every service and the population stand-in run as processes. For
-``--minutes`` the run sends registrations at ``--rate`` per second (default 20/s; it is meant to be
-half of the pipeline benchmark's end-to-end rate, which bench/RESULTS.md does not record yet).
+``--minutes`` the run sends registrations at ``--rate`` per second (default 20/s: half the pipeline
+benchmark's end-to-end rate is of registrations nobody acts on, and is far more than the people,
+inboxes and webhooks of this load keep up with; README "Soak").
 Meanwhile the schools, bureaus and the arbiter act on the problems that appear through the HTTP
 API (attest with evidence, amend, delete with the leader, review, arbitrate, re-initiate), and two
 province systems receive their webhooks. At moments drawn from the seed it kills (-9) every
 service kind in turn and restarts it, restarts the broker and the database, stops the object store
 for a few seconds and makes a webhook endpoint fail for a while. Poison messages go to every
 consumed topic. A service process that ends on its own is started again, as a supervisor would,
-and reported.
+and reported; partitions the local broker leaves to no consumer are given back by restarting it
+(tests/soak/watchdog.py), and reported.
 
 When everything has drained it prints each exact check with its count, the disruptions with
 their times and the recovery after each, and exits 1 when any check fails. Recovery runs from a
@@ -37,8 +39,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the load runs (default 10)")
     parser.add_argument("--rate", type=float, default=20.0,
-                        help="registrations per second (default 20; meant to be half the pipeline "
-                        "benchmark's end-to-end rate once bench/RESULTS.md records it)")
+                        help="registrations per second (default 20; README \"Soak\" says why not "
+                        "half the pipeline benchmark's rate)")
     parser.add_argument("--seed", type=int, default=None, help="the run's seed (default: a new one, printed)")
     parser.add_argument("--drain-minutes", type=float, default=5.0,
                         help="how long to wait for the load to drain before checking anyway (default 5)")

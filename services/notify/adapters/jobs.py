@@ -16,9 +16,10 @@ then reach the endpoint twice, which receivers drop by ``X-Xueji-Event-Id``.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from bson import Binary
-from pymongo import ASCENDING, InsertOne, ReturnDocument
+from pymongo import ASCENDING, InsertOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -102,23 +103,31 @@ class JobStore:
                                                      "open_until": circuit.open_until}}}, upsert=True)
 
     # the jobs
-    async def next_job(self, endpoint: str, now: datetime, lease: timedelta) -> Job | None:
-        """The earliest due job of the endpoint whose group has nothing earlier waiting, now in flight."""
+    async def next_jobs(self, endpoint: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
+        """Up to ``limit`` due jobs of the endpoint, each the earliest still waiting of its group, now in
+        flight, in the order they are due: the ``n``-th (from 0) leased for ``(n + 1) × lease``, as it
+        is sent after the ones before it. Four round trips however many (none for an idle endpoint)."""
         found = self.jobs.find({"endpoint": endpoint, "state": QUEUED, "next_at": {"$lte": now}},
-                               {"body": 0}).sort("next_at", ASCENDING).limit(CANDIDATES)
-        for candidate in [d async for d in found]:
-            earlier = await self.jobs.find_one(
-                {"endpoint": endpoint, "group_id": candidate["group_id"], "state": {"$in": list(WAITING)},
-                 "offset": {"$lt": candidate["offset"]}}, {"_id": 1})
-            if earlier is not None:
-                continue  # that group's earlier event goes first
-            # claimed by a conditional update (findAndModify scans the whole collection on the local
-            # database, STACK.md), then read by its id with its body
-            claim = await self.jobs.update_one({"_id": candidate["_id"], "state": QUEUED},
-                                               {"$set": {"state": IN_FLIGHT, "lease_until": now + lease}})
-            if claim.modified_count and (claimed := await self.jobs.find_one({"_id": candidate["_id"]})):
-                return Job.of(claimed)
-        return None
+                               {"group_id": 1, "offset": 1}).sort("next_at", ASCENDING).limit(CANDIDATES)
+        candidates = [d async for d in found]
+        if not candidates:
+            return []
+        groups = sorted({c["group_id"] for c in candidates})
+        earliest = await self.jobs.aggregate([
+            {"$match": {"endpoint": endpoint, "group_id": {"$in": groups}, "state": {"$in": list(WAITING)}}},
+            {"$group": {"_id": "$group_id", "offset": {"$min": "$offset"}}}])
+        firsts = {d["_id"]: d["offset"] async for d in earliest}
+        # a group's earlier event that is still waiting goes first: only each group's earliest is due
+        due = [c["_id"] for c in candidates if c["offset"] == firsts.get(c["group_id"])][:limit]
+        if not due:
+            return []
+        claim = uuid4().hex  # which of them this call took (another sender may take one first)
+        await self.jobs.bulk_write(
+            [UpdateOne({"_id": job, "state": QUEUED},
+                       {"$set": {"state": IN_FLIGHT, "lease_until": now + lease * (n + 1), "claim": claim}})
+             for n, job in enumerate(due)], ordered=False)
+        taken = {d["_id"]: Job.of(d) async for d in self.jobs.find({"_id": {"$in": due}, "claim": claim})}
+        return [taken[job] for job in due if job in taken]
 
     async def reclaim(self, endpoint: str, now: datetime) -> None:
         """Jobs whose sender died in flight (their lease ran out) are due again."""
@@ -136,7 +145,8 @@ class JobStore:
             "$unset": {"lease_until": ""}})
 
     async def put_back(self, job: Job, at: datetime) -> None:
-        """Not sent (its endpoint paused meanwhile): queued again as it was."""
+        """Taken but not sent (its endpoint paused, or another replica took it over, meanwhile):
+        queued again as it was."""
         await self.jobs.update_one({"_id": job.id}, {"$set": {"state": QUEUED, "next_at": at},
                                                      "$unset": {"lease_until": ""}})
 

@@ -225,3 +225,22 @@ async def test_parked_jobs_say_so_and_are_queued_again_in_order(jobs: JobStore) 
         async with running(sender_for("110000", url, jobs, http, retry=FAST, circuit=PATIENT)):
             await until(lambda: len(province.accepted) == len(events))
     assert sorted(province.ids) == sorted(e for e, _, _ in events) and in_group_order(province, events)
+
+
+async def test_jobs_taken_together_go_one_per_group_and_those_left_when_the_circuit_opens_wait_untouched(
+    jobs: JobStore,
+) -> None:
+    province = Province(answer=lambda: Response(status_code=503))
+    circuit = CircuitPolicy(failures=2, pause=timedelta(minutes=5), max_pause=timedelta(minutes=5))
+    async with serving(province) as url, httpx.AsyncClient() as http:
+        events = await queue(jobs, "110000", groups=6, per_group=2)
+        taken = await jobs.next_jobs("110000", datetime.now(UTC), timedelta(seconds=40), limit=5)
+        assert [j.event_id for j in taken] == [e for e, _, _ in events[:5]]  # each group's first, in order
+        for job in taken:
+            await jobs.put_back(job, datetime.now(UTC))
+        async with running(sender_for("110000", url, jobs, http, retry=FAST, circuit=circuit, batch=5)):
+            await until(lambda: len(province.asked_at) >= 2)
+            await asyncio.sleep(0.5)
+        assert len(province.asked_at) == 2  # the circuit opened: the other three of the batch did not go
+    states = [d async for d in jobs.jobs.find({"attempts": 0}, {"state": 1})]
+    assert len(states) == 10 and {d["state"] for d in states} == {"queued"}
