@@ -116,16 +116,50 @@ class DeadLetters:
     async def decode_batch(self, message: StreamMessage[Any], validate: Callable[[bytes], T]) -> list[T]:
         """Decode every record of a batch; park the ones that never will (one bad record never
         holds up the rest)."""
-        decoded: list[T] = []
+        return [item for item, _ in await self.decode_records(message, validate)]
+
+    async def decode_records(self, message: StreamMessage[Any], validate: Callable[[bytes], T]
+                             ) -> list[tuple[T, Any]]:
+        """``decode_batch``, each decoded record with the record itself."""
+        decoded: list[tuple[T, Any]] = []
         for record in _records(message):
             if (header := _undecodable(record)) is not None:
                 await self.park(record, PoisonMessage(f"header {header} is not UTF-8"))
                 continue
             try:
-                decoded.append(validate(record.value))
+                decoded.append((validate(record.value), record))
             except Exception as error:  # any failure of one record is that record's alone
                 await self.park(record, error)
         return decoded
+
+    async def handle_batch(self, decoded: list[tuple[T, Any]],
+                           handle: Callable[[list[T]], Awaitable[object]]) -> None:
+        """Handle a batch's decoded records together; when that fails other than transiently, one at
+        a time, so that only a record that fails on its own is parked (after its retries) and the
+        others are handled. The handler is idempotent: what the failed attempt wrote is written again
+        harmlessly. A transient failure is raised: the batch is nacked and read again."""
+        if not decoded:
+            return
+        try:
+            await handle([item for item, _ in decoded])
+            return
+        except TRANSIENT:
+            raise
+        except Exception as error:
+            log.warning("batch failed, handling its records one at a time",
+                        extra={"records": len(decoded), "error_type": type(error).__name__})
+        for item, record in decoded:
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    await handle([item])
+                    break
+                except TRANSIENT:
+                    raise
+                except Exception as error:
+                    if isinstance(error, PERMANENT) or attempt == self.attempts:
+                        await self.park(record, error)
+                        break
+                    await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
 
     async def park(self, record: Any, error: BaseException) -> None:
         """Publish one raw record to the dead-letter topic with its origin and the reason."""

@@ -18,8 +18,8 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, dedup: Dedup
                       dead_letters: DeadLetters) -> None:
     async def on_registrations(message: KafkaMessage) -> None:
         """Registrations from schools: re-index each record, find duplicates and ID problems."""
-        registrations = await dead_letters.decode_batch(message, topics.registration_adapter.validate_json)
-        await apply_registration(dedup, registrations)
+        registrations = await dead_letters.decode_records(message, topics.registration_adapter.validate_json)
+        await dead_letters.handle_batch(registrations, lambda batch: apply_registration(dedup, batch))
         PROCESSED.labels(topics.REGISTRATIONS).inc(len(registrations))
 
     for n in range(settings.REGISTRATION_CONSUMERS):
@@ -39,6 +39,6 @@ def register_handlers(broker: KafkaBroker, settings: DedupSettings, dedup: Dedup
                 max_records=settings.BATCH_MAX_RECORDS, batch_timeout_ms=settings.BATCH_TIMEOUT_MS)
     async def on_population_results(message: KafkaMessage) -> None:
         """Answers of the population database: not found, name mismatch or changed raise a problem."""
-        results = await dead_letters.decode_batch(message, topics.population_result_adapter.validate_json)
-        await apply_population_result(dedup, results)
+        results = await dead_letters.decode_records(message, topics.population_result_adapter.validate_json)
+        await dead_letters.handle_batch(results, lambda batch: apply_population_result(dedup, batch))
         PROCESSED.labels(topics.POPULATION_RESULTS).inc(len(results))

@@ -48,7 +48,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
 
     parts = Parts(store, jobs, publisher, settings.webhooks(), wake=wake)
     return assemble(
-        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, parts),
+        plumbing,
+        subscribers=lambda: register_handlers(plumbing.broker, settings, parts, plumbing.dead_letters),
         routers=[api.router(store, settings.PAGE_SIZE_MAX),
                  api.deliveries_router(jobs, settings.PAGE_SIZE_MAX)],
         on_start=[store.ensure_indexes, jobs.ensure_indexes],

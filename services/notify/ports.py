@@ -1,7 +1,7 @@
 """What the notify use cases need from outside, as protocols: ``adapters/`` and the shared
 dead-letter path implement them, and the unit tests hand in fakes."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,13 +19,13 @@ Doc = dict[str, Any]
 
 
 class NotifyStore(Protocol):
-    async def learn_members(self, group_id: str, members: Members) -> None:
-        """Remember where the group's members sit."""
+    async def learn_members(self, learnt: Mapping[str, Members]) -> None:
+        """Remember where the groups' members sit (by group; added to what is known)."""
 
-    async def members(self, group_id: str) -> Members:
-        """The group's members as learnt so far."""
+    async def members(self, group_ids: Sequence[str]) -> dict[str, Members]:
+        """The groups' members as learnt so far (a group nothing is known of is left out)."""
 
-    async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient], at: datetime) -> None:
+    async def deliver_to_inbox(self, entries: Sequence[tuple[Doc, list[Recipient]]], at: datetime) -> None:
         """One inbox entry per event and recipient (organisation and role), whoever writes it first."""
 
     async def list_inbox(
@@ -43,10 +43,22 @@ class NotifyStore(Protocol):
         """Give a claim back, so the next run tries again."""
 
 
+@dataclass(frozen=True)
+class NewJob:
+    """An event's delivery job for an endpoint: its exact bytes, and its place on its topic."""
+
+    endpoint: str
+    event_id: str
+    group_id: str
+    body: bytes
+    partition: int
+    offset: int
+    sequence: int | None
+
+
 class DeliveryJobs(Protocol):
-    async def enqueue(self, endpoint: str, event_id: str, group_id: str, body: bytes, partition: int,
-                      offset: int, sequence: int | None, now: datetime) -> None:
-        """The event's delivery job for the endpoint, once (a redelivered event leaves it as it is)."""
+    async def enqueue(self, jobs: Sequence[NewJob], now: datetime) -> None:
+        """Each event's delivery job for its endpoint, once (a redelivered event leaves it as it is)."""
 
 
 class Mailer(Protocol):

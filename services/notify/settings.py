@@ -18,6 +18,8 @@ class NotifySettings(ServiceSettings):
     CONSUMER_GROUP: str = "xueji-notify"
     # The provinces this shard serves: it consumes only their case topics (all by default).
     PROVINCE_CODES: tuple[str, ...] = tuple(PROVINCES)
+    # Case events consumed together at most (their inbox entries and jobs written in one call each).
+    CASE_BATCH_RECORDS: int = Field(default=200, gt=0)
     # Province systems' webhooks: {"440000": "https://..."} and their secrets (from a Secret).
     WEBHOOK_URLS: dict[str, str] = Field(default_factory=dict)
     WEBHOOK_SECRETS: dict[str, SecretStr] = Field(default_factory=dict)

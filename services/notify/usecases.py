@@ -1,13 +1,14 @@
 """The notify use cases: each case event reaches the parties' inboxes and its province's webhook;
 each caller reads the inbox of its organisation and role; opted-in organisations get a daily digest.
 
-Consuming a case event writes its inbox entries and one delivery job per endpoint, and ends:
+Consuming case events writes their inbox entries and one delivery job per endpoint, and ends:
 the jobs are sent by each endpoint's own sender (``sending.py``), in each group's order, so a
 province system that is slow or down never holds up consumption or another province.
 """
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,8 @@ from services.common.errors import NotFound
 from services.common.members import placements
 
 from .domain.digest import Pending, claim_of, compose_digest, due_day
-from .domain.recipients import Members, recipients
-from .ports import Doc, Mailer, NotifyStore, Parts
+from .domain.recipients import Members, Recipient, recipients
+from .ports import Doc, Mailer, NewJob, NotifyStore, Parts
 from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
@@ -39,39 +40,48 @@ class CaseDelivery:
     record: Any
 
 
+async def notify_case_events(parts: Parts, deliveries: Sequence[CaseDelivery]) -> None:
+    """Everything some case events cause, as if one after another: the members each tells of learnt,
+    each one's inbox entries from the members known at that event, its province's delivery job.
+    Each write is idempotent and one database call for them all, so a batch read again writes
+    nothing twice."""
+    known = await parts.store.members(sorted({str(d.event.group_id) for d in deliveries}))
+    learnt: dict[str, Members] = {}
+    inbox: list[tuple[Doc, list[Recipient]]] = []
+    for delivery in deliveries:
+        group = str(delivery.event.group_id)
+        if (told := members_told(delivery.event)) is not None:
+            learnt.setdefault(group, {}).update(told)
+            known[group] = {**known.get(group, {}), **told}
+        inbox.append((json.loads(delivery.body), recipients(delivery.event, known.get(group, {}))))
+    await parts.store.learn_members(learnt)
+    await parts.store.deliver_to_inbox(inbox, parts.clock())
+    jobs = [job for delivery in deliveries if (job := webhook_job(parts, delivery)) is not None]
+    await parts.jobs.enqueue(jobs, parts.clock())
+    for endpoint in sorted({job.endpoint for job in jobs}):
+        parts.wake(endpoint)  # its sender: consuming the next event never waits for a province system
+
+
 async def notify_case_event(parts: Parts, delivery: CaseDelivery) -> None:
-    """Everything one case event causes, in order: members learnt, inboxes, the webhook."""
-    await learn_members(parts.store, delivery.event)
-    await deliver_to_inbox(parts, delivery)
-    await deliver_webhook(parts, delivery)
+    await notify_case_events(parts, [delivery])
 
 
-async def learn_members(store: NotifyStore, event: CaseMessage) -> None:
-    """Where the group's members sit, from an event that tells (idempotent)."""
+def members_told(event: CaseMessage) -> Members | None:
+    """Where the group's members sit, from an event that tells."""
     members = placements(event)
-    if members is not None:
-        known: Members = {rn: (p.school_code, p.district_code, p.province_code) for rn, p in members.items()}
-        await store.learn_members(str(event.group_id), known)
+    if members is None:
+        return None
+    return {ref: (p.school_code, p.district_code, p.province_code) for ref, p in members.items()}
 
 
-async def deliver_to_inbox(parts: Parts, delivery: CaseDelivery) -> None:
-    """An entry in the inbox of every party that must hear of the event (once each)."""
-    members = await parts.store.members(str(delivery.event.group_id))
-    event: Doc = json.loads(delivery.body)
-    await parts.store.deliver_to_inbox(event, recipients(delivery.event, members), parts.clock())
-
-
-async def deliver_webhook(parts: Parts, delivery: CaseDelivery) -> None:
-    """A delivery job for the event's province webhook, once (its sender sends it; consuming the
-    next event never waits for a province system)."""
+def webhook_job(parts: Parts, delivery: CaseDelivery) -> NewJob | None:
+    """The delivery job of the event for its province's webhook (none when it has none)."""
     webhook = parts.webhooks.get(delivery.province_code)
     if webhook is None:
-        return
+        return None
     event = delivery.event
-    await parts.jobs.enqueue(webhook.province_code, str(event.event_id), str(event.group_id), delivery.body,
-                             delivery.record.partition, delivery.record.offset,
-                             getattr(event, "sequence", None), parts.clock())
-    parts.wake(webhook.province_code)
+    return NewJob(webhook.province_code, str(event.event_id), str(event.group_id), delivery.body,
+                  delivery.record.partition, delivery.record.offset, getattr(event, "sequence", None))
 
 
 async def read_inbox(

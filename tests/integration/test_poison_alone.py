@@ -2,7 +2,9 @@
 dead-lettered by itself with its reason, and every good one is handled once (real broker).
 
 The mixes are drawn by hypothesis: invalid JSON, JSON nested 50 000 deep, the wrong
-schema, a huge body, a header that is not UTF-8, and tombstones, among good registrations.
+schema, a huge body, a header that is not UTF-8, tombstones, and a valid registration whose
+handling always fails (a batch that holds it is handled again one record at a time), among good
+registrations.
 """
 
 import asyncio
@@ -37,7 +39,8 @@ POISON: dict[str, tuple[bytes | None, list[tuple[str, bytes]]]] = {
     "bad_header": (None, [("trace", b"\xff\xfe")]),  # a good body behind a header that is not UTF-8
     "tombstone": (None, []),
 }
-KINDS = st.lists(st.sampled_from(["good", *POISON]), min_size=2, max_size=12)
+FAILS = "handler_fails"  # a valid body the handler always fails on
+KINDS = st.lists(st.sampled_from(["good", FAILS, *POISON]), min_size=2, max_size=12)
 
 
 def good_body(n: int) -> bytes:
@@ -52,7 +55,7 @@ async def publish(settings: ServiceSettings, topic: str, kinds: list[str]) -> tu
     try:
         for i, kind in enumerate(kinds):
             body, headers = POISON.get(kind, (None, []))
-            if kind in ("good", "bad_header"):
+            if kind in ("good", "bad_header", FAILS):
                 body = good_body(i)
             if kind == "good":
                 good.add(json.loads(body or b"")["record"]["registry_number"])
@@ -71,17 +74,23 @@ async def run_mix(kinds: list[str], batch: bool) -> None:
     dead_letters = deadletter.DeadLetters("test", attempts=2, backoff_seconds=0.01)
     broker = make_broker(settings, "test", dead_letters)
     handled: list[str] = []
+    failing = {record(i).registry_number for i, kind in enumerate(kinds) if kind == FAILS}
+
+    async def handle(found: list[topics.RegistrationMessage]) -> None:
+        numbers = [r.record.registry_number for r in found if isinstance(r, StudentRegistered)]
+        if failing & set(numbers):
+            raise ValueError("this record is never handled")
+        handled.extend(numbers)
 
     if batch:
         @subscriber(broker, settings, topic, group="batch", batch=True, max_records=500, batch_timeout_ms=300)
         async def on_batch(message: KafkaMessage) -> None:
-            found = await dead_letters.decode_batch(message, topics.registration_adapter.validate_json)
-            handled.extend(r.record.registry_number for r in found if isinstance(r, StudentRegistered))
+            found = await dead_letters.decode_records(message, topics.registration_adapter.validate_json)
+            await dead_letters.handle_batch(found, handle)
     else:
         @subscriber(broker, settings, topic, group="single")
         async def on_one(event: topics.RegistrationMessage) -> None:
-            assert isinstance(event, StudentRegistered)
-            handled.append(event.record.registry_number)
+            await handle([event])
 
     good, bad = await publish(settings, topic, kinds)
     async with broker:
@@ -115,7 +124,7 @@ async def run_mix(kinds: list[str], batch: bool) -> None:
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kinds=KINDS)
 @example(kinds=["good", "deep", "bad_header", "good", "tombstone", "huge", "invalid_json", "wrong_schema",
-                "good"])
+                FAILS, "good"])
 def test_every_bad_record_is_dead_lettered_alone_and_every_good_one_handled_once(
         batch: bool, kinds: list[str]) -> None:
     asyncio.run(run_mix(kinds, batch))

@@ -13,6 +13,7 @@ A job whose sender died in flight (its lease ran out) is queued again, so nothin
 then reach the endpoint twice, which receivers drop by ``X-Xueji-Event-Id``.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 from services.common.mongo import insert_new
 
 from ..domain.delivery import Circuit
+from ..ports import NewJob
 
 Doc = dict[str, Any]
 QUEUED, IN_FLIGHT, DELIVERED, PARKED = "queued", "in_flight", "delivered", "parked"
@@ -65,13 +67,13 @@ class JobStore:
         await self.jobs.create_index(
             [("endpoint", ASCENDING), ("group_id", ASCENDING), ("offset", ASCENDING)])
 
-    async def enqueue(self, endpoint: str, event_id: str, group_id: str, body: bytes, partition: int,
-                      offset: int, sequence: int | None, now: datetime) -> None:
-        """The event's job for the endpoint, once: a redelivered event leaves its job as it is."""
-        doc = {"_id": job_id(endpoint, event_id), "endpoint": endpoint, "event_id": event_id,
-               "group_id": group_id, "body": Binary(body), "partition": partition, "offset": offset,
-               "sequence": sequence, "state": QUEUED, "attempts": 0, "next_at": now, "queued_at": now}
-        await insert_new(self.jobs, [InsertOne(doc)])
+    async def enqueue(self, jobs: Sequence[NewJob], now: datetime) -> None:
+        """Each event's job for its endpoint, once: a redelivered event leaves its job as it is."""
+        await insert_new(self.jobs, [InsertOne({
+            "_id": job_id(j.endpoint, j.event_id), "endpoint": j.endpoint, "event_id": j.event_id,
+            "group_id": j.group_id, "body": Binary(j.body), "partition": j.partition, "offset": j.offset,
+            "sequence": j.sequence, "state": QUEUED, "attempts": 0, "next_at": now, "queued_at": now})
+            for j in jobs])
 
     # the endpoint: who sends, and its circuit
     async def hold(self, endpoint: str, holder: str, now: datetime, lease: timedelta) -> bool:

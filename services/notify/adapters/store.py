@@ -5,10 +5,11 @@ An inbox entry belongs to an organisation and a role and is only ever read or ma
 pair. Entries written before roles were recorded have none, so nobody reads them.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, InsertOne
+from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from xueji_contracts.enums import Role
@@ -31,18 +32,21 @@ class NotifyStore:
             [("organisation_code", ASCENDING), ("role", ASCENDING), ("read", ASCENDING), ("at", DESCENDING)]
         )
 
-    async def learn_members(self, group_id: str, members: Members) -> None:
-        await self.groups.update_one(
-            {"_id": group_id}, {"$set": {f"members.{rn}": list(m) for rn, m in members.items()}}, upsert=True
-        )
+    async def learn_members(self, learnt: Mapping[str, Members]) -> None:
+        ops = [UpdateOne({"_id": group}, {"$set": {f"members.{ref}": list(at) for ref, at in told.items()}},
+                         upsert=True) for group, told in learnt.items()]
+        if ops:
+            await self.groups.bulk_write(ops, ordered=False)
 
-    async def members(self, group_id: str) -> Members:
-        doc = await self.groups.find_one({"_id": group_id}) or {}
-        return {rn: (m[0], m[1], m[2]) for rn, m in doc.get("members", {}).items()}
+    async def members(self, group_ids: Sequence[str]) -> dict[str, Members]:
+        if not group_ids:
+            return {}
+        found = self.groups.find({"_id": {"$in": list(group_ids)}})
+        return {d["_id"]: {ref: (m[0], m[1], m[2]) for ref, m in d.get("members", {}).items()}
+                async for d in found}
 
-    async def deliver_to_inbox(
-        self, event: Doc, recipients: list[Recipient], at: datetime | None = None
-    ) -> None:
+    async def deliver_to_inbox(self, entries: Sequence[tuple[Doc, list[Recipient]]],
+                               at: datetime | None = None) -> None:
         """One entry per event, organisation and role, whichever shard or redelivery writes it first."""
         now = at or datetime.now(UTC)
         ops = [
@@ -59,6 +63,7 @@ class NotifyStore:
                     "read": False,
                 }
             )
+            for event, recipients in entries
             for r in recipients
         ]
         await insert_new(self.inbox, ops)  # an entry written already is left as it is

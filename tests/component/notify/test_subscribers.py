@@ -67,7 +67,7 @@ async def wired() -> AsyncIterator[Wired]:
     http = httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle))
     jobs = FakeJobs()
     parts = Parts(store, jobs, BrokerPublisher(broker), settings.webhooks())
-    register_handlers(broker, settings, parts)
+    register_handlers(broker, settings, parts, dead_letters)
     wired = Wired(broker, store, receiver, jobs)
 
     @broker.subscriber(DEAD_LETTERS, group_id="test-dead-letters")

@@ -28,6 +28,7 @@ from services.common.settings import ServiceSettings
 from services.notify.adapters.jobs import JobStore
 from services.notify.adapters.webhooks import WebhookSender
 from services.notify.domain.delivery import CircuitState, RetryPolicy, Webhook
+from services.notify.ports import NewJob
 from services.notify.sending import CircuitPolicy, EndpointSender
 
 pytestmark = pytest.mark.integration
@@ -116,7 +117,7 @@ async def queue(jobs: JobStore, endpoint: str, groups: int, per_group: int) -> l
         for group in group_ids:
             event_id, offset = str(uuid.uuid4()), offset + 1
             body = f'{{"event_id": "{event_id}", "group_id": "{group}", "n": {n}}}'.encode()
-            await jobs.enqueue(endpoint, event_id, group, body, 0, offset, n + 1, now)
+            await jobs.enqueue([NewJob(endpoint, event_id, group, body, 0, offset, n + 1)], now)
             events.append((event_id, group, offset))
     return events
 

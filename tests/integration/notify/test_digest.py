@@ -36,7 +36,7 @@ async def test_one_digest_per_organisation_and_day_with_its_pending_items(
     review = [Recipient("110105", Role.BUREAU_REGISTRAR, "review the attest request")]
     for n in range(3):
         event = {"event_id": f"e{n}", "event_type": "case.action_submitted", "group_id": f"g{n}"}
-        await store.deliver_to_inbox(event, review)
+        await store.deliver_to_inbox([(event, review)])
     now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Beijing: due from 07:30
     assert await send_digests(settings, store, now) == 1  # 110108 has nothing pending: no mail
     assert await send_digests(settings, store, now) == 0  # the same day again: nothing

@@ -1,5 +1,6 @@
 """In-memory ports of the notify service, for use-case and subscriber tests without broker or database."""
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,7 +9,7 @@ from xueji_contracts.enums import Role
 
 from services.notify.domain.delivery import Webhook
 from services.notify.domain.recipients import Members, Recipient
-from services.notify.ports import Parts
+from services.notify.ports import NewJob, Parts
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SECRET = b"beijing-webhook-secret"
@@ -22,19 +23,21 @@ class FakeNotifyStore:
         self.inbox: dict[str, Doc] = {}  # by entry id, in the order written
         self.digests: set[str] = set()
 
-    async def learn_members(self, group_id: str, members: Members) -> None:
-        self.groups.setdefault(group_id, {}).update(members)
+    async def learn_members(self, learnt: Mapping[str, Members]) -> None:
+        for group_id, members in learnt.items():
+            self.groups.setdefault(group_id, {}).update(members)
 
-    async def members(self, group_id: str) -> Members:
-        return dict(self.groups.get(group_id, {}))
+    async def members(self, group_ids: Sequence[str]) -> dict[str, Members]:
+        return {g: dict(self.groups[g]) for g in group_ids if g in self.groups}
 
-    async def deliver_to_inbox(self, event: Doc, recipients: list[Recipient], at: datetime) -> None:
-        for r in recipients:
-            entry_id = r.entry_id(event["event_id"])
-            self.inbox.setdefault(entry_id, {
-                "_id": entry_id, "organisation_code": r.organisation_code, "role": r.role.value,
-                "what": r.what, "event_type": event["event_type"], "group_id": event.get("group_id"),
-                "event_id": event["event_id"], "at": at, "read": False})
+    async def deliver_to_inbox(self, entries: Sequence[tuple[Doc, list[Recipient]]], at: datetime) -> None:
+        for event, recipients in entries:
+            for r in recipients:
+                entry_id = r.entry_id(event["event_id"])
+                self.inbox.setdefault(entry_id, {
+                    "_id": entry_id, "organisation_code": r.organisation_code, "role": r.role.value,
+                    "what": r.what, "event_type": event["event_type"], "group_id": event.get("group_id"),
+                    "event_id": event["event_id"], "at": at, "read": False})
 
     async def list_inbox(
         self, organisation: str, role: Role, unread_only: bool, offset: int, limit: int
@@ -74,11 +77,11 @@ class FakeJobs:
     def __init__(self) -> None:
         self.queued: dict[str, Doc] = {}
 
-    async def enqueue(self, endpoint: str, event_id: str, group_id: str, body: bytes, partition: int,
-                      offset: int, sequence: int | None, now: datetime) -> None:
-        self.queued.setdefault(f"{endpoint}:{event_id}", {
-            "endpoint": endpoint, "event_id": event_id, "group_id": group_id, "body": body,
-            "partition": partition, "offset": offset, "sequence": sequence, "queued_at": now})
+    async def enqueue(self, jobs: Sequence[NewJob], now: datetime) -> None:
+        for j in jobs:
+            self.queued.setdefault(f"{j.endpoint}:{j.event_id}", {
+                "endpoint": j.endpoint, "event_id": j.event_id, "group_id": j.group_id, "body": j.body,
+                "partition": j.partition, "offset": j.offset, "sequence": j.sequence, "queued_at": now})
 
 
 class RecordingPublisher:

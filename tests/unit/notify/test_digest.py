@@ -75,7 +75,7 @@ async def test_the_next_digest_is_due_on_the_next_local_day_not_the_next_utc_day
     store, mailer = FakeNotifyStore(), FakeMailer()
     settings = NotifySettings(ENVIRONMENT="test", DIGEST_EMAILS={"1101050001": "a@example.cn"})
     event = {"event_id": "e1", "event_type": "case.group_opened", "group_id": "g1"}
-    await store.deliver_to_inbox(event, [Recipient("1101050001", Role.SCHOOL_REGISTRAR, say.HANDLE)], NOW)
+    await store.deliver_to_inbox([(event, [Recipient("1101050001", Role.SCHOOL_REGISTRAR, say.HANDLE)])], NOW)
     assert await send_digests(settings, store, mailer, NOW) == 1  # 17:00 on the 23rd in Beijing
     assert await send_digests(settings, store, mailer, datetime(2026, 11, 23, 23, 29, tzinfo=UTC)) == 0
     next_morning = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # the 23rd in UTC, 07:30 on the 24th in Beijing
@@ -90,6 +90,6 @@ async def test_an_organisation_with_nothing_pending_gets_no_mail_and_no_second_l
     assert await send_digests(settings, store, mailer, NOW) == 0
     event = {"event_id": "e1", "event_type": "case.action_submitted", "group_id": "g1"}
     review = Recipient("110108", Role.BUREAU_REGISTRAR, say.review(Action.AMEND))
-    await store.deliver_to_inbox(event, [review], NOW)
+    await store.deliver_to_inbox([(event, [review])], NOW)
     assert await send_digests(settings, store, mailer, NOW) == 0  # its claim of the day was kept
     assert not mailer.mails and store.digests == {"110108:2026-11-23"}

@@ -14,9 +14,6 @@ from services.common.errors import NotFound
 from services.notify.settings import NotifySettings
 from services.notify.usecases import (
     CaseDelivery,
-    deliver_to_inbox,
-    deliver_webhook,
-    learn_members,
     mark_read,
     notify_case_event,
     read_inbox,
@@ -57,9 +54,8 @@ def arrived(event: CaseMessage, province: str = "110000") -> CaseDelivery:
 async def test_an_opened_group_reaches_the_inbox_of_each_school_once() -> None:
     parts, store, _, _ = fake_parts()
     event = arrived(opened())
-    await learn_members(store, event.event)
     for _ in range(2):  # a redelivery writes nothing twice
-        await deliver_to_inbox(parts, event)
+        await notify_case_event(parts, event)
     assert set(store.groups[str(event.event.group_id)]) == {REF(A.registry_number), REF(B.registry_number)}
     entries = store.entries_of(A.school_code)
     assert [(d["event_type"], d["at"]) for d in entries] == [("case.group_opened", NOW)]
@@ -70,7 +66,7 @@ async def test_a_case_event_queues_one_delivery_job_with_its_exact_bytes_and_wak
     parts, _, jobs, woken = fake_parts()
     event = arrived(opened())
     for _ in range(2):  # redelivered: still one job
-        await deliver_webhook(parts, event)
+        await notify_case_event(parts, event)
     [job] = jobs.queued.values()
     assert (job["endpoint"], job["event_id"]) == ("110000", str(event.event.event_id))
     assert job["body"] == event.body
@@ -80,7 +76,7 @@ async def test_a_case_event_queues_one_delivery_job_with_its_exact_bytes_and_wak
 
 async def test_a_province_without_a_webhook_gets_no_job() -> None:
     parts, _, jobs, woken = fake_parts()
-    await deliver_webhook(parts, arrived(opened(), province="440000"))
+    await notify_case_event(parts, arrived(opened(), province="440000"))
     assert jobs.queued == {} and woken == []
 
 
@@ -161,7 +157,7 @@ async def test_one_event_reaches_two_roles_of_one_school_as_two_entries() -> Non
         province_codes=group.province_codes, **mention(A), action=Action.DELETE,
         ended="cancelled", was_awaiting="leader")
     for _ in range(2):  # redelivered: still one entry each
-        await deliver_to_inbox(parts, arrived(cancelled))
+        await notify_case_event(parts, arrived(cancelled))
     ended = [d for d in store.inbox.values() if d["event_type"] == "case.request_ended"]
     assert sorted(d["role"] for d in ended) == ["school_leader", "school_registrar"]
     assert {d["organisation_code"] for d in ended} == {A.school_code}
