@@ -16,6 +16,7 @@ from services.notify.usecases import (
     CaseDelivery,
     mark_read,
     notify_case_event,
+    notify_case_events,
     read_inbox,
     send_digests,
 )
@@ -209,3 +210,20 @@ async def test_a_digest_lists_what_waits_for_each_role_of_the_organisation() -> 
     registrar = body.index("学校学籍管理员 (school_registrar)：1 项")
     leader = body.index("学校学籍主管领导 (school_leader)：1 项")
     assert registrar < body.index("请处理问题学籍：1 项") < leader < body.index("请确认删除申请：1 项")
+
+
+async def test_a_batch_of_events_writes_what_they_write_one_after_another() -> None:
+    group = opened()
+    grown = ev.MembersChanged(producer="workflow", group_id=group.group_id, problem_type=group.problem_type,
+                              province_codes=group.province_codes,
+                              members=case_members(A, B, brief(3, "110108")))
+    events = [arrived(group), arrived(grown), arrived(deletion_of(group))]
+    one_by_one, one_store, one_jobs, _ = fake_parts()
+    for event in events:
+        await notify_case_event(one_by_one, event)
+    together, store, jobs, woken = fake_parts()
+    await notify_case_events(together, events)
+    assert store.inbox == one_store.inbox and len(store.inbox) == 3
+    assert store.groups == one_store.groups and len(store.groups[str(group.group_id)]) == 3
+    assert jobs.queued == one_jobs.queued and len(jobs.queued) == 3
+    assert woken == ["110000"]  # its sender, once for the batch
