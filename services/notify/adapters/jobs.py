@@ -108,19 +108,8 @@ class JobStore:
     async def next_jobs(self, endpoint: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
         """Up to ``limit`` due jobs of the endpoint, each the earliest still waiting of its group, now in
         flight, in the order they are due: the ``n``-th (from 0) leased for ``(n + 1) × lease``, as it
-        is sent after the ones before it. Four round trips however many (none for an idle endpoint)."""
-        found = self.jobs.find({"endpoint": endpoint, "state": QUEUED, "next_at": {"$lte": now}},
-                               {"group_id": 1, "offset": 1}).sort("next_at", ASCENDING).limit(CANDIDATES)
-        candidates = [d async for d in found]
-        if not candidates:
-            return []
-        groups = sorted({c["group_id"] for c in candidates})
-        earliest = await self.jobs.aggregate([
-            {"$match": {"endpoint": endpoint, "group_id": {"$in": groups}, "state": {"$in": list(WAITING)}}},
-            {"$group": {"_id": "$group_id", "offset": {"$min": "$offset"}}}])
-        firsts = {d["_id"]: d["offset"] async for d in earliest}
-        # a group's earlier event that is still waiting goes first: only each group's earliest is due
-        due = [c["_id"] for c in candidates if c["offset"] == firsts.get(c["group_id"])][:limit]
+        is sent after the ones before it."""
+        due = await self._due_heads(endpoint, now, limit)
         if not due:
             return []
         claim = uuid4().hex  # which of them this call took (another sender may take one first)
@@ -130,6 +119,37 @@ class JobStore:
              for n, job in enumerate(due)], ordered=False)
         taken = {d["_id"]: Job.of(d) async for d in self.jobs.find({"_id": {"$in": due}, "claim": claim})}
         return [taken[job] for job in due if job in taken]
+
+    async def _due_heads(self, endpoint: str, now: datetime, limit: int) -> list[str]:
+        """The ids of due jobs that are the earliest waiting job of their group, earliest due first.
+
+        The groups are those of the earliest due queued jobs (``CANDIDATES``). A group's head may be
+        a job that is not among those: one tried again later than the group's later jobs were
+        queued for, or queued again after a pause. It is found all the same, so a group whose head
+        waits never hides the heads of the others. When none of those groups has a due head, the
+        next groups are looked at once more.
+        """
+        blocked: list[str] = []
+        for _ in range(2):
+            found = self.jobs.find({"endpoint": endpoint, "state": QUEUED, "next_at": {"$lte": now},
+                                    **({"group_id": {"$nin": blocked}} if blocked else {})},
+                                   {"group_id": 1}).sort("next_at", ASCENDING).limit(CANDIDATES)
+            groups = sorted({d["group_id"] async for d in found})
+            if not groups:
+                return []
+            waiting = {"endpoint": endpoint, "group_id": {"$in": groups}, "state": {"$in": list(WAITING)}}
+            heads = await self.jobs.aggregate([
+                {"$match": waiting},
+                {"$sort": {"offset": ASCENDING}},
+                {"$group": {"_id": "$group_id", "job": {"$first": "$_id"}, "state": {"$first": "$state"},
+                            "next_at": {"$first": "$next_at"}}}])
+            firsts = [d async for d in heads]
+            due = sorted((d for d in firsts if d["state"] == QUEUED and d["next_at"] <= now),
+                         key=lambda d: d["next_at"])
+            if due:
+                return [d["job"] for d in due[:limit]]
+            blocked += groups
+        return []
 
     async def reclaim(self, endpoint: str, now: datetime) -> None:
         """Jobs whose sender died in flight (their lease ran out) are due again."""

@@ -245,3 +245,16 @@ async def test_jobs_taken_together_go_one_per_group_and_those_left_when_the_circ
         assert len(province.asked_at) == 2  # the circuit opened: the other three of the batch did not go
     states = [d async for d in jobs.jobs.find({"attempts": 0}, {"state": 1})]
     assert len(states) == 10 and {d["state"] for d in states} == {"queued"}
+
+
+async def test_a_head_tried_again_after_its_groups_later_jobs_were_queued_is_still_found(
+    jobs: JobStore,
+) -> None:
+    events = await queue(jobs, "630000", groups=1, per_group=30)  # more than a pick looks at
+    [head] = await jobs.next_jobs("630000", datetime.now(UTC), timedelta(seconds=40), limit=5)
+    assert head.event_id == events[0][0]
+    await jobs.retry(head, 1, datetime.now(UTC) + timedelta(seconds=0.2), "503")  # due after the others
+    assert await jobs.next_jobs("630000", datetime.now(UTC), timedelta(seconds=40), limit=5) == []
+    await asyncio.sleep(0.3)
+    [again] = await jobs.next_jobs("630000", datetime.now(UTC), timedelta(seconds=40), limit=5)
+    assert again.event_id == head.event_id  # not hidden behind the 29 later jobs queued before it was due
