@@ -79,7 +79,7 @@ FIXED_TOPICS: tuple[Topic, ...] = (
           "per batch (a single result is still read)."),
     Topic(PROBLEMS, "group_id", 12, ("dedup",), (),
           PROBLEM_MESSAGES, "Problem groups found by dedup: detected, membership changed, cleared."),
-    Topic(DEDUP_COMMANDS, "registry_number", 12, ("workflow",), (),
+    Topic(DEDUP_COMMANDS, "member_ref of the registry_number (refs.member_ref)", 12, ("workflow",), (),
           DEDUP_COMMAND_MESSAGES, "Approved decisions the workflow sends to dedup."),
     Topic(EVIDENCE, "group_id", 6, ("evidence",), (),
           EVIDENCE_MESSAGES, "Evidence files stored."),

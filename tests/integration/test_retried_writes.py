@@ -55,7 +55,7 @@ async def test_a_case_decision_written_twice_is_stored_once(
                                problem_type=ProblemType.DUPLICATE_ID, members=(brief(1), brief(2), brief(3)),
                                joined=(brief(3).registry_number,), sequence=1)
     assert case.apply_membership(joined, datetime.now(UTC), REF)
-    entries, audit = outbox_entries(case, case.pending), list(case.audit)
+    entries, audit = outbox_entries(case, case.pending, REF), list(case.audit)
     assert entries and audit
     before = await db["workflow_cases"].find_one({"_id": str(opened.group_id)})
     assert before is not None

@@ -40,13 +40,15 @@ ATTEMPTS = 10
 COMMANDS = (AcceptIdProblem, ApplyAmendment, DeleteRecord, MarkAttestedDistinct, MarkFormal)
 
 
-def outbox_entries(case: Case, events: list[Envelope]) -> list[Entry]:
-    """Case events go to every province topic of the group; commands go to dedup."""
+def outbox_entries(case: Case, events: list[Envelope], ref: Ref) -> list[Entry]:
+    """Case events go to every province topic of the group; commands go to dedup, keyed by their
+    member's ``member_ref`` (one record's commands in order, and no registry number as a key: a G
+    number is the full ID number)."""
     entries = []
     for event in events:
         if isinstance(event, COMMANDS):
-            rn = getattr(event, "registry_number", None) or str(case.group_id)
-            entries.append(entry(DEDUP_COMMANDS, rn, event))
+            rn = getattr(event, "registry_number", None)
+            entries.append(entry(DEDUP_COMMANDS, ref(rn) if rn else str(case.group_id), event))
         else:
             provinces = getattr(event, "province_codes", case.province_codes)
             entries += [entry(case_topic(p), str(case.group_id), for_province(event, p, case))
@@ -119,7 +121,7 @@ class Cases:
         return await self._write(case, [])
 
     async def _write(self, case: Case, left_behind: list[Entry]) -> bool:
-        entries = outbox_entries(case, case.pending)
+        entries = outbox_entries(case, case.pending, self.ref)
         if not await self.store.save(case, entries, case.audit):
             return False
         await self.relay.publish([(str(case.group_id), case.version + 1, [*left_behind, *entries])])

@@ -103,5 +103,14 @@ async def test_a_problem_event_opens_a_case_announced_to_each_province_and_comma
     amendment = next(c for c in commands if c["event_type"] == "command.apply_amendment")
     changed = {k: v for k, v in amendment["changes"].items() if v is not None}
     assert changed == {"id_number": "11010520120101123X", "name": "张三"}
+
+    def key_of_ours(record: Any) -> Any:
+        event = decoded_or_none(record.value)
+        return record.key.decode() if event and event.get("group_id") == str(detected.group_id) else None
+
+    keys = await reading.collect(workflow_settings.KAFKA_BOOTSTRAP, DEDUP_COMMANDS, lambda s: len(s) >= 2,
+                                 keep=key_of_ours)
+    member = amendment["registry_number"]
+    assert set(keys) == {workflow_settings.member_ref(member)}  # keyed by member, never by its number
     shanghai = await events_on(workflow_settings, case_topic("310000"), detected.group_id, lambda s: True, 5)
     assert shanghai == []
