@@ -6,6 +6,7 @@ from xueji_contracts import topics
 
 from services.common.deadletter import DeadLetters
 from services.common.kafka import subscriber
+from services.common.telemetry import mark_each
 
 from .ports import Parts
 from .settings import NotifySettings
@@ -31,3 +32,4 @@ def register_handlers(broker: KafkaBroker, settings: NotifySettings, parts: Part
         deliveries = [(CaseDelivery(event, record.value, province_of_topic(record.topic), record), record)
                       for event, record in decoded]
         await dead_letters.handle_batch(deliveries, lambda batch: notify_case_events(parts, batch))
+        mark_each([record for _, record in deliveries], "case events handled")

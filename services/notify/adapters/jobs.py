@@ -105,17 +105,18 @@ class JobStore:
                                                      "open_until": circuit.open_until}}}, upsert=True)
 
     # the jobs
-    async def next_jobs(self, endpoint: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
+    async def next_jobs(self, endpoint: str, now: datetime, lease: timedelta, limit: int,
+                        each: timedelta = timedelta(0)) -> list[Job]:
         """Up to ``limit`` due jobs of the endpoint, each the earliest still waiting of its group, now in
-        flight, in the order they are due: the ``n``-th (from 0) leased for ``(n + 1) × lease``, as it
-        is sent after the ones before it."""
+        flight, in the order they are due: the ``n``-th (from 0) leased for ``lease + n × each``, as it
+        is sent after the ones before it (``each``: the longest one attempt takes)."""
         due = await self._due_heads(endpoint, now, limit)
         if not due:
             return []
         claim = uuid4().hex  # which of them this call took (another sender may take one first)
         await self.jobs.bulk_write(
             [UpdateOne({"_id": job, "state": QUEUED},
-                       {"$set": {"state": IN_FLIGHT, "lease_until": now + lease * (n + 1), "claim": claim}})
+                       {"$set": {"state": IN_FLIGHT, "lease_until": now + lease + each * n, "claim": claim}})
              for n, job in enumerate(due)], ordered=False)
         taken = {d["_id"]: Job.of(d) async for d in self.jobs.find({"_id": {"$in": due}, "claim": claim})}
         return [taken[job] for job in due if job in taken]
@@ -151,10 +152,13 @@ class JobStore:
             blocked += groups
         return []
 
-    async def reclaim(self, endpoint: str, now: datetime) -> None:
-        """Jobs whose sender died in flight (their lease ran out) are due again."""
-        await self.jobs.update_many({"endpoint": endpoint, "state": IN_FLIGHT, "lease_until": {"$lte": now}},
-                                    {"$set": {"state": QUEUED, "next_at": now}})
+    async def reclaim(self, endpoint: str, now: datetime, every: bool = False) -> None:
+        """Jobs whose sender died in flight (their lease ran out) are due again; with ``every``, all the
+        endpoint's jobs in flight (it was just taken: whoever took them holds it no longer)."""
+        query: Doc = {"endpoint": endpoint, "state": IN_FLIGHT}
+        if not every:
+            query["lease_until"] = {"$lte": now}
+        await self.jobs.update_many(query, {"$set": {"state": QUEUED, "next_at": now}})
 
     async def delivered(self, job: Job, attempts: int, now: datetime) -> None:
         await self.jobs.update_one({"_id": job.id}, {

@@ -258,3 +258,16 @@ async def test_a_head_tried_again_after_its_groups_later_jobs_were_queued_is_sti
     await asyncio.sleep(0.3)
     [again] = await jobs.next_jobs("630000", datetime.now(UTC), timedelta(seconds=40), limit=5)
     assert again.event_id == head.event_id  # not hidden behind the 29 later jobs queued before it was due
+
+
+async def test_a_sender_that_takes_the_endpoint_sends_at_once_what_its_predecessor_left_in_flight(
+    jobs: JobStore,
+) -> None:
+    province = Province()
+    async with serving(province) as url, httpx.AsyncClient() as http:
+        events = await queue(jobs, "110000", groups=3, per_group=2)
+        left = await jobs.next_jobs("110000", datetime.now(UTC), timedelta(minutes=10), limit=5)
+        assert len(left) == 3  # taken by a sender killed before it sent them, leased for 10 minutes
+        async with running(sender_for("110000", url, jobs, http, retry=FAST, circuit=PATIENT)):
+            await until(lambda: len(province.accepted) == 6, within=10)
+    assert sorted(province.ids) == sorted(e for e, _, _ in events) and in_group_order(province, events)
