@@ -156,7 +156,7 @@ async def outbox_waiting(settings: ServiceSettings, database: str) -> int:
     try:
         db = client[database]
         waiting = 0
-        for name in ("workflow_cases", "dedup_groups", "dedup_records"):
+        for name in ("workflow_cases", "dedup_groups"):
             waiting += await db[name].count_documents({"has_outbox": True})
         return waiting
     finally:

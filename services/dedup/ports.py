@@ -29,11 +29,9 @@ class IdentityStore(Protocol):
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         """The groups stored of these keys, with the entries of their outboxes not yet published."""
 
-    async def insert_groups(self, groups: list[Group]) -> set[str]:
-        """Claim keys nobody holds yet; return the keys already held."""
-
-    async def insert_records(self, states: list[RecordState]) -> set[str]:
-        """Store records not indexed yet; return the registry numbers already stored."""
+    async def insert_new(self, founded: list[tuple[Group, RecordState]]) -> set[str]:
+        """Store records not indexed yet, each with the one-member group of a key nobody holds yet,
+        in one write each; return the registry numbers not stored (key held, or record stored)."""
 
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
         """Store ``verified`` answers (registry number, request id) of records still awaiting them."""

@@ -20,6 +20,7 @@ from xueji_contracts.problems import MembershipChanged, ProblemDetected
 from services.common.settings import ServiceSettings
 from services.dedup.adapters.store import IdentityStore
 from services.dedup.adapters.vault import Vault
+from services.dedup.domain.groups import Group
 from services.dedup.domain.identity import record_state
 from services.workflow import usecases
 from services.workflow.adapters.store import CaseStore
@@ -75,9 +76,13 @@ async def test_a_case_decision_written_twice_is_stored_once(
 async def test_an_index_write_and_a_verified_answer_written_twice_are_stored_once(
         mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> None:
     store = IdentityStore(mongo[f"retried_{unique}"], Vault(PEPPER))
+    await store.ensure_indexes()
     state = record_state(record(1, number=id_number()), PEPPER, TODAY)
-    assert await store.insert_records([state]) == set()
-    assert await store.insert_records([state]) == {state.registry_number}  # the insert again: held
+    founded = [(Group("key", members={state.registry_number: state.brief()}), state)]
+    assert await store.insert_new(founded) == set()
+    assert await store.insert_new(founded) == {state.registry_number}  # the insert again: held
+    elsewhere = [(Group("another key", members={state.registry_number: state.brief()}), state)]
+    assert await store.insert_new(elsewhere) == {state.registry_number}  # the record has its home
 
     request_id = str(uuid4())
     asking = replace(state, population_request_id=request_id)

@@ -46,6 +46,7 @@ from xueji_contracts.topics import (
 )
 
 from services.common.settings import ServiceSettings
+from services.dedup.adapters import store
 from services.dedup.adapters.vault import Vault
 from services.dedup.demo import synthetic_id_number
 
@@ -215,9 +216,11 @@ async def test_disrupted_under_load_the_system_loses_nothing_and_doubles_nothing
         assert school_b.errors == []
         vault = Vault(system.env("dedup")["XUEJI_PEPPER"].encode())  # the system's own pepper
         record_ids = {vault.record_id(rn): rn for rn in ours}
-        records = list(db["dedup_records"].find({"_id": {"$in": sorted(record_ids)}}, {"status": 1}))
+        records = list(db[store.COLLECTION].find({"holder": {"$in": sorted(record_ids)}},
+                                                 {"holder": 1, "record.status": 1}))
         assert len(records) == len(ours)
-        assert {record_ids[r["_id"]] for r in records if r["status"] == "deleted"} == school_b.ours
+        deleted = {record_ids[r["holder"]] for r in records if r["record"]["status"] == "deleted"}
+        assert deleted == school_b.ours
         cases = cases_of_ours()
         assert len(cases) == len(all_pairs) and all(c["closed"] for c in cases)
         assert all(len(c["state"]["members"]) == 2 for c in cases)

@@ -14,6 +14,7 @@ from xueji_contracts.cases import CaseEvent
 from xueji_contracts.topics import case_adapter
 
 from services.common.members import placements
+from services.dedup.adapters import store
 from services.dedup.adapters.vault import Vault
 from services.notify.domain.recipients import Members, recipients
 
@@ -40,7 +41,8 @@ class Check:
 def registrations(db: Database[Doc], vault: Vault, units: list[Unit]) -> Check:
     expected = {vault.record_id(r.registry_number): (s.value, r.registry_number)
                 for u in units for r, s in zip(u.records, u.final, strict=True)}
-    found = {d["_id"]: d["status"] for d in db["dedup_records"].find({}, {"status": 1})}
+    found = {d["holder"]: d["record"]["status"]
+             for d in db[store.COLLECTION].find(store.HOMES, {"holder": 1, "record.status": 1})}
     missing = sum(1 for rid in expected if rid not in found)
     wrong = Counter(f"{expected[rid][0]}→{found[rid]}" for rid in expected
                     if rid in found and found[rid] != expected[rid][0])

@@ -18,6 +18,8 @@ from typing import Any
 
 from pymongo import MongoClient
 
+from services.dedup.adapters import store
+
 from ..system import System
 from .plan import Disruption
 from .provinces import Province
@@ -132,10 +134,12 @@ class Throughput(threading.Thread):
 
     def run(self) -> None:
         with MongoClient[dict[str, Any]](self.mongo_uri, serverSelectionTimeoutMS=2000) as mongo:
-            records = mongo[self.database]["dedup_records"]
+            # the index's documents: one home per record, and the few groups no record founded
+            # (a count of the homes alone costs the database a scan every second)
+            index = mongo[self.database][store.COLLECTION]
             while not self.stopped.wait(1.0):
                 try:
-                    count = records.estimated_document_count()
+                    count = index.estimated_document_count()
                 except Exception:  # noqa: S112 - the database is being restarted: no sample
                     continue
                 self.samples.append((time.monotonic() - self.began, count))

@@ -19,6 +19,7 @@ from xueji_contracts.topics import (
 from services.common.deadletter import SOURCE_TOPIC
 from services.common.reading import read_all
 from services.common.settings import ServiceSettings
+from services.dedup.adapters import store
 from services.dedup.adapters.vault import Vault
 from services.evidence.settings import EvidenceSettings
 
@@ -142,7 +143,8 @@ class Soak:
         deadline, said = time.monotonic() + self.drain_seconds, 0.0
 
         def now() -> tuple[Counter[str], int]:
-            statuses = Counter(d["status"] for d in db["dedup_records"].find({}, {"status": 1}))
+            statuses = Counter(d["record"]["status"]
+                               for d in db[store.COLLECTION].find(store.HOMES, {"record.status": 1}))
             return statuses, db["workflow_cases"].count_documents({"closed": True})
 
         while time.monotonic() < deadline:

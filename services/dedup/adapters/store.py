@@ -1,13 +1,21 @@
-"""The identity index in MongoDB: records, and groups with their outboxes.
+"""The identity index in MongoDB: groups with their outboxes, and the records they hold.
 
-A record whose identity key nobody holds yet is stored with two plain inserts (the key's
-one-member group, then the record): the ``_id`` unique index makes the insert of a held
-key fail (E11000), and that record takes the versioned path below instead.
+Both live in one collection, so that one insert can claim a key and store a record. Every
+record has one *home* document, the one whose ``holder`` is the record's id (a unique
+index): a record that registers alone on a key nobody holds yet is stored in that key's
+group document, which it founds (one insert: the group with its one member, ``holder``
+and the ``record``). The insert fails (E11000) when the key is held (``_id``) or the
+record already has a home (``holder``); the record then takes the versioned path below,
+and a record first stored there gets a home of its own (``_id`` its record id). A home
+never moves: a record that changes keys stays stored where it was founded.
 
-Concurrency: every document has a ``version``. A write is ``update_one`` filtered on the
-version it read, with ``upsert=True``, or an insert when it read none: when another
-consumer wrote first, either collides with the existing ``_id`` (E11000) and the key is
-reported as a conflict, to be re-read and recomputed. This is atomic per key without findAndModify (STACK.md).
+Concurrency: a group and a record have versions of their own (``version``,
+``record_version``), so the writes to the group and to the record that share a document
+never conflict with each other. A write is ``update_one`` filtered on the version it read,
+with ``upsert=True``, or an insert when it read none: when another consumer wrote first,
+either collides with the existing ``_id`` or ``holder`` (E11000) and the key is reported
+as a conflict, to be re-read and recomputed. This is atomic per key without findAndModify
+(STACK.md). A group's write sets its own fields only, a record's its ``record`` only.
 Outbox: events produced by a change of a group are pushed onto it in the same write, so
 state and events are stored together; the relay (``services.common.outbox``) publishes
 them, then empties the outbox if the document is still at the version that stored them.
@@ -39,6 +47,9 @@ Doc = dict[str, Any]
 ROUND_TRIPS = Counter("xueji_dedup_db_round_trips", "Database calls made by the identity index")
 WRITTEN = Counter("xueji_dedup_documents_written", "Documents the identity index inserted or updated "
                   "(writes that collided with another writer's are not counted)", ["collection"])
+COLLECTION = "dedup_groups"
+HOMES = {"holder": {"$exists": True}}  # the documents that hold a record: one per record
+GROUP_ONLY = {"holder": 0, "record": 0, "record_version": 0}  # a group's fields, not its record's
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry_number")
@@ -48,8 +59,7 @@ RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry
 
 def record_to_doc(state: RecordState, vault: Vault) -> Doc:
     # every field is a scalar but these: a field-by-field copy, not ``asdict``'s deep one (hot path)
-    doc: Doc = {"_id": vault.record_id(state.registry_number),
-                **{name: getattr(state, name) for name in RECORD_FIELDS}}
+    doc: Doc = {name: getattr(state, name) for name in RECORD_FIELDS}
     doc["sealed_registry_number"] = vault.seal(state.registry_number)
     doc["birth_date"] = state.birth_date.isoformat()
     doc["id_birth"] = state.id_birth.isoformat() if state.id_birth else None
@@ -111,8 +121,7 @@ class IdentityStore:
 
     def __init__(self, db: AsyncDatabase[Doc], vault: Vault) -> None:
         self.vault = vault
-        self.records = db["dedup_records"]
-        self.groups = db["dedup_groups"]
+        self.groups = db[COLLECTION]  # groups, and the records they hold
         self.answers = db["dedup_population_answers"]  # per batch: the request ids answered verified
         self.groups_name = self.groups.name
         self.round_trips = 0  # database calls made (also a metric, read by the benchmark)
@@ -128,15 +137,16 @@ class IdentityStore:
         ROUND_TRIPS.inc(count)
 
     async def ensure_indexes(self) -> None:
-        # records carry no outbox (see ``usecases.index``): an index costs every insert
+        await self.groups.create_index([("holder", ASCENDING)], unique=True, sparse=True)
         await self.groups.create_index([("has_outbox", ASCENDING)], sparse=True)
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
         """The records with their versions; one awaiting an answer its batch has stored as verified
         is read as verified (``batches_verified``)."""
         self._trips(1)
-        found = self.records.find({"_id": {"$in": [self.vault.record_id(rn) for rn in registry_numbers]}})
-        loaded = [(record_from_doc(d, self.vault), d["version"]) async for d in found]
+        found = self.groups.find({"holder": {"$in": [self.vault.record_id(rn) for rn in registry_numbers]}},
+                                 {"record": 1, "record_version": 1})
+        loaded = [(record_from_doc(d["record"], self.vault), d["record_version"]) async for d in found]
         waiting = {state.population_batch_id for state, _ in loaded
                    if state.population_batch_id and state.awaits_population()}
         if waiting:
@@ -149,23 +159,20 @@ class IdentityStore:
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         """Groups with their unpublished entries."""
         self._trips(1)
-        found = self.groups.find({"_id": {"$in": [self.vault.group_id(k) for k in keys]}})
+        found = self.groups.find({"_id": {"$in": [self.vault.group_id(k) for k in keys]}}, GROUP_ONLY)
         loaded = [(group_from_doc(d, self.vault), d.get("outbox", [])) async for d in found]
         return {group.key: (group, outbox) for group, outbox in loaded}
 
-    async def insert_groups(self, groups: list[Group]) -> set[str]:
-        """Claim keys nobody holds yet (one insert each); return the keys already held."""
-        docs = [{"_id": self.vault.group_id(g.key), **group_to_doc(g, self.vault), "version": 1}
-                for g in groups]
-        return await self._insert(self.groups, docs, [g.key for g in groups])
+    async def insert_new(self, founded: list[tuple[Group, RecordState]]) -> set[str]:
+        """Store records with the one-member groups they found (one insert each); return the
+        registry numbers not stored, because their key is held or they are stored already."""
+        docs = [{"_id": self.vault.group_id(group.key), **group_to_doc(group, self.vault), "version": 1,
+                 **self._home(state)} for group, state in founded]
+        return await self._write([InsertOne(d) for d in docs], [s.registry_number for _, s in founded])
 
-    async def insert_records(self, states: list[RecordState]) -> set[str]:
-        """Store records not indexed yet (one insert each); return the registry numbers already stored."""
-        docs = [{**record_to_doc(s, self.vault), "version": 1} for s in states]
-        return await self._insert(self.records, docs, [s.registry_number for s in states])
-
-    async def _insert(self, collection: Any, docs: list[Doc], keys: list[str]) -> set[str]:
-        return await self._write(collection, [InsertOne(d) for d in docs], keys)
+    def _home(self, state: RecordState) -> Doc:
+        return {"holder": self.vault.record_id(state.registry_number),
+                "record": record_to_doc(state, self.vault), "record_version": 1}
 
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
         """Record ``verified`` answers (registry number, request id) of records still waiting for them.
@@ -174,11 +181,12 @@ class IdentityStore:
         does: a stale answer (the record was amended and asked again) matches nothing, and
         the version bump sends a concurrent versioned writer back to re-read.
         """
-        ops = [UpdateOne({"_id": self.vault.record_id(rn), "population_request_id": request_id,
-                          "population": None},
-                         {"$set": {"population": PopulationOutcome.VERIFIED.value}, "$inc": {"version": 1}})
+        ops = [UpdateOne({"holder": self.vault.record_id(rn), "record.population_request_id": request_id,
+                          "record.population": None},
+                         {"$set": {"record.population": PopulationOutcome.VERIFIED.value},
+                          "$inc": {"record_version": 1}})
                for rn, request_id in answers]
-        await self._write(self.records, ops, [rn for rn, _ in answers])
+        await self._write(ops, [rn for rn, _ in answers])
 
     async def batches_verified(self, answers: dict[str, list[str]]) -> None:
         """Store the ``verified`` answers of population batches (batch id → request ids): one
@@ -187,26 +195,36 @@ class IdentityStore:
         record no longer awaits, and a batch answered again collides on ``_id``."""
         ops = [InsertOne({"_id": batch_id, "verified": request_ids})
                for batch_id, request_ids in answers.items()]
-        await self._write(self.answers, ops, list(answers))
+        await self._write(ops, list(answers), self.answers)
 
     async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
-        """Write records read at their versions; return the registry numbers that conflicted."""
-        docs = [record_to_doc(state, self.vault) for state, _ in writes]
-        ops = [_versioned(doc.pop("_id"), version, doc, [])
-               for doc, (_, version) in zip(docs, writes, strict=True)]
-        return await self._write(self.records, ops, [state.registry_number for state, _ in writes])
+        """Write records read at their versions; return the registry numbers that conflicted.
+
+        A record read at no version gets a home of its own; a later write updates the home it
+        has, found by ``holder``: when its version is gone, the upsert collides on ``holder``."""
+        ops: list[InsertOne[Doc] | UpdateOne] = []
+        for state, version in writes:
+            home = self._home(state)
+            if version == 0:
+                ops.append(InsertOne({"_id": home["holder"], **home}))
+            else:
+                ops.append(UpdateOne({"holder": home["holder"], "record_version": version},
+                                     {"$set": {"record": home["record"], "record_version": version + 1}},
+                                     upsert=True))
+        return await self._write(ops, [state.registry_number for state, _ in writes])
 
     async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
         """Write groups read at their versions; return the keys that conflicted."""
         ops = [_versioned(self.vault.group_id(group.key), group.version, group_to_doc(group, self.vault),
                           entries) for group, entries in writes]
-        return await self._write(self.groups, ops, [group.key for group, _ in writes])
+        return await self._write(ops, [group.key for group, _ in writes])
 
-    async def _write(self, collection: Any, ops: Sequence[InsertOne[Doc] | UpdateOne],
-                     keys: list[str]) -> set[str]:
+    async def _write(self, ops: Sequence[InsertOne[Doc] | UpdateOne], keys: list[str],
+                     collection: Any = None) -> set[str]:
         """One bulk write; the keys of the operations another writer got to first."""
         if not ops:
             return set()
+        collection = self.groups if collection is None else collection
         self._trips(1)
         collided = {keys[index] for index in await insert_new(collection, ops)}
         WRITTEN.labels(collection.name).inc(len(ops) - len(collided))

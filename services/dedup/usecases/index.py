@@ -1,7 +1,8 @@
 """Applying record changes to the identity index and its groups: load → decide → save.
 
 Most registrations are of a record nobody else shares a key with. Those are stored with
-two inserts per batch (their one-member groups first, then the records).
+one insert each, all in one bulk write per batch: the record with the one-member group of
+its key, in one document (``IdentityStore.insert_new``).
 
 Population requests are sent without an outbox, and records have none: a record stores
 the id of the request it awaits. The questions of one call go out together, in batches of
@@ -214,21 +215,17 @@ class Indexer:
                 candidates[rn] = (change, state, key)
         keys = Counter(key for _, _, key in candidates.values())
         # two of the batch on one key: the versioned path decides
-        new_groups = {rn: Group(key, members={rn: state.brief()})
-                      for rn, (_, state, key) in candidates.items() if keys[key] == 1}
-        held = await self.store.insert_groups(list(new_groups.values()))
-        states, asked = [], []
-        for rn, group in new_groups.items():
-            if group.key in held:
+        founded, asked = [], []
+        for rn, (change, state, key) in candidates.items():
+            if keys[key] > 1:
                 continue
-            change, state, _ = candidates[rn]
             state, question = population_request(state, change.population_request)
             if question:
                 state = asking.assign(state)
                 asked.append((state, question))
-            states.append(state)
-        known = await self.store.insert_records(states)
+            founded.append((Group(key, members={rn: state.brief()}), state))
+        unstored = await self.store.insert_new(founded)
         for state, question in asked:
-            if state.registry_number not in known:
+            if state.registry_number not in unstored:
                 asking.ask(state, question)
-        return {s.registry_number for s in states} - known
+        return {state.registry_number for _, state in founded} - unstored

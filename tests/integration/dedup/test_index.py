@@ -24,7 +24,7 @@ from xueji_contracts.topics import POPULATION_REQUESTS
 from services.common import outbox
 from services.common.settings import ServiceSettings
 from services.dedup.adapters.relay import written_by_collection
-from services.dedup.adapters.store import IdentityStore
+from services.dedup.adapters.store import HOMES, IdentityStore
 from services.dedup.adapters.vault import Vault
 from services.dedup.domain.groups import Group
 from services.dedup.domain.identity import record_state
@@ -46,8 +46,14 @@ async def database(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> Asyn
 VAULT = Vault(PEPPER)
 
 
-def make_indexer(client: AsyncMongoClient[dict[str, Any]], database: str) -> Indexer:
-    return Indexer(IdentityStore(client[database], VAULT), PEPPER, lambda: TODAY)
+async def make_store(client: AsyncMongoClient[dict[str, Any]], database: str) -> IdentityStore:
+    store = IdentityStore(client[database], VAULT)
+    await store.ensure_indexes()
+    return store
+
+
+async def make_indexer(client: AsyncMongoClient[dict[str, Any]], database: str) -> Indexer:
+    return Indexer(await make_store(client, database), PEPPER, lambda: TODAY)
 
 
 def registered(rec: Any) -> Change:
@@ -57,10 +63,10 @@ def registered(rec: Any) -> Change:
 async def applied(indexer: Indexer, batch: list[Change]) -> Produced:
     """Apply, then empty the outboxes as the relay does once it has published."""
     produced = await indexer.apply(batch)
-    collections = {c.name: c for c in (indexer.store.groups, indexer.store.records)}
     for name, written in written_by_collection(produced).items():
         if name != UNSTORED:  # sent without an outbox
-            await outbox.clear(collections[name], written)
+            assert name == indexer.store.groups.name
+            await outbox.clear(indexer.store.groups, written)
     return produced
 
 
@@ -83,7 +89,7 @@ async def duplicate_pair(indexer: Indexer) -> tuple[StudentRecord, StudentRecord
 
 async def test_two_records_with_one_number_form_one_group_and_a_third_joins(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     first = await applied(indexer, [registered(record(1, number=number))])
     assert events(first) == []
@@ -107,8 +113,8 @@ async def test_concurrent_registrations_of_one_number_yield_exactly_one_group(
         for attempt in range(5):
             number = id_number()
             a, b = record(10 + attempt, number=number), record(20 + attempt, district="320102", number=number)
-            results = await asyncio.gather(make_indexer(clients[0], database).apply([registered(a)]),
-                                           make_indexer(clients[1], database).apply([registered(b)]))
+            first, second = await make_indexer(clients[0], database), await make_indexer(clients[1], database)
+            results = await asyncio.gather(first.apply([registered(a)]), second.apply([registered(b)]))
             found = [e for r in results for e in events(r)]
             assert [e["event_type"] for e in found] == ["problem.detected"]
             members = {m["registry_number"] for m in found[0]["members"]}
@@ -120,7 +126,7 @@ async def test_concurrent_registrations_of_one_number_yield_exactly_one_group(
 
 async def test_a_redelivered_registration_changes_nothing_but_asks_the_open_question_again(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     batch = [registered(record(1, number=number)), registered(record(2, number=number, district="110108")),
              registered(record(3, number=id_number()))]
@@ -135,26 +141,30 @@ async def test_a_redelivered_registration_changes_nothing_but_asks_the_open_ques
     assert await mongo[database]["dedup_groups"].count_documents({"group_id": {"$ne": None}}) == 1
 
 
-async def test_records_alone_on_their_key_are_stored_with_two_inserts_a_batch(
+async def test_records_alone_on_their_key_are_stored_with_one_insert_each_in_one_write(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     numbers: set[str] = set()
     while len(numbers) < 50:
         numbers.add(id_number(district="320102"))
     batch = [registered(record(n, number=number)) for n, number in enumerate(sorted(numbers), 1)]
     produced = await indexer.apply(batch)
-    assert indexer.store.round_trips == 2
+    assert indexer.store.round_trips == 1
+    # one document each: the key's group with its one member, holding the record
+    homes = [d async for d in mongo[database]["dedup_groups"].find()]
+    assert len(homes) == 50
+    assert all(list(d["members"]) == [d["holder"]] and d["record"]["status"] == "pending" for d in homes)
     assert len(questions(produced)) == 50
     # one message asks about all 50, keyed by its batch id: no registry number as a Kafka key
     [(key, sent)] = [(key, e) for _, key, e in produced if e["topic"] == POPULATION_REQUESTS]
     assert key == sent["key"] == json.loads(sent["payload"])["batch_id"]
     assert {collection for collection, _, _ in produced} == {UNSTORED}  # no outbox to empty
-    assert await mongo[database]["dedup_records"].count_documents({"has_outbox": True}) == 0
+    assert await mongo[database]["dedup_groups"].count_documents({"has_outbox": True}) == 0
 
 
 async def test_a_known_record_registered_again_with_a_new_number_leaves_its_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     a, _, detected = await duplicate_pair(indexer)
     renumbered = a.model_copy(update={"id_number": id_number(district="110108")})
     [cleared] = events(await applied(indexer, [registered(renumbered)]))
@@ -165,7 +175,7 @@ async def test_a_known_record_registered_again_with_a_new_number_leaves_its_grou
 
 async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     _, b, detected = await duplicate_pair(indexer)
     amend = ApplyAmendment(producer="workflow", group_id=detected["group_id"],
                            registry_number=b.registry_number,
@@ -181,7 +191,7 @@ async def test_an_approved_amendment_rekeys_the_record_and_clears_the_group(
 
 async def test_an_amendment_can_join_another_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number, other = id_number(), id_number()
     a, b, c = record(1, number=number), record(2, number=number, district="110108"), record(3, number=other)
     await applied(indexer, [registered(a), registered(b), registered(c)])
@@ -194,7 +204,7 @@ async def test_an_amendment_can_join_another_group(
 
 async def test_a_deleted_record_leaves_its_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     a, b, c = (record(i, number=number, district=d) for i, d in ((1, "110105"), (2, "110108"), (3, "120101")))
     detected = events(await applied(indexer, [registered(a), registered(b), registered(c)]))[0]
@@ -207,7 +217,7 @@ async def test_a_deleted_record_leaves_its_group(
 
 async def test_an_attested_distinct_set_is_never_flagged_again_but_a_fourth_record_is(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     twins = [record(i, id_type=IdType.PASSPORT, number=f"E{i}", district=d)
              for i, d in ((1, "110105"), (2, "310104"), (3, "440103"))]
     detected = events(await applied(indexer, [registered(r) for r in twins]))[0]
@@ -225,7 +235,7 @@ async def test_an_attested_distinct_set_is_never_flagged_again_but_a_fourth_reco
 
 async def test_the_population_flow_raises_id_changed_with_the_new_number(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     rec = record(1, number=id_number())
     [request] = questions(await applied(indexer, [registered(rec)]))
     new_number = id_number()
@@ -241,7 +251,7 @@ async def test_the_population_flow_raises_id_changed_with_the_new_number(
 
 async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     bad = number[:17] + ("0" if number[17] != "0" else "1")
     rec = record(1, number=bad)
@@ -257,7 +267,7 @@ async def test_a_bad_check_digit_is_flagged_and_cleared_by_an_amendment(
 
 async def test_an_attested_id_problem_is_not_flagged_again_until_the_identity_changes(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     rec = record(1, number=number[:17] + ("0" if number[17] != "0" else "1"))
     [detected] = events(await applied(indexer, [registered(rec)]))
@@ -272,13 +282,13 @@ async def test_an_attested_id_problem_is_not_flagged_again_until_the_identity_ch
 
 
 async def test_nothing_personal_is_stored(mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     g_record = record(3, number=number, name="欧阳娜娜", district="440103", prefix="G")
     await applied(indexer, [registered(record(1, number=number, name="欧阳娜娜")),
                          registered(record(2, number=number, name="欧阳娜娜", district="110108")),
                          registered(g_record)])
-    for collection in ("dedup_records", "dedup_groups"):
+    for collection in ("dedup_groups", "dedup_population_answers"):
         async for doc in mongo[database][collection].find({}, {"outbox": 0}):
             text = json.dumps(doc, default=str, ensure_ascii=False)
             assert number not in text and number[:17] not in text
@@ -287,7 +297,7 @@ async def test_nothing_personal_is_stored(mongo: AsyncMongoClient[dict[str, Any]
 
 async def test_events_a_stopped_writer_left_behind_are_published_by_the_next_writer(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     await indexer.apply([registered(record(1, number=number))])
     [detected] = events(await indexer.apply([registered(record(2, district="440103", number=number))]))
@@ -299,7 +309,7 @@ async def test_events_a_stopped_writer_left_behind_are_published_by_the_next_wri
 
 async def test_the_outbox_is_emptied_only_at_the_version_that_stored_it(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     number = id_number()
     await indexer.apply([registered(record(1, number=number))])
     second = await indexer.apply([registered(record(2, district="440103", number=number))])
@@ -312,7 +322,7 @@ async def test_the_outbox_is_emptied_only_at_the_version_that_stored_it(
 
 async def test_a_verified_answer_is_stored_without_a_read_and_a_stale_one_changes_nothing(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     rec = record(1, number=id_number(district="320102"))
     [request] = questions(await applied(indexer, [registered(rec)]))
     amend = ApplyAmendment(producer="workflow", group_id=uuid4(), registry_number=rec.registry_number,
@@ -324,20 +334,20 @@ async def test_a_verified_answer_is_stored_without_a_read_and_a_stale_one_change
             producer="standin", request_id=asked["request_id"], registry_number=rec.registry_number,
             outcome=PopulationOutcome.VERIFIED))
 
-    records = mongo[database]["dedup_records"]
+    records = mongo[database]["dedup_groups"]
     trips = indexer.store.round_trips
     assert await applied(indexer, [verified(request)]) == []
     assert indexer.store.round_trips == trips + 1
-    found = {"_id": VAULT.record_id(rec.registry_number)}
-    assert (await records.find_one(found) or {})["population"] is None  # stale
+    found = {"holder": VAULT.record_id(rec.registry_number)}
+    assert (await records.find_one(found) or {})["record"]["population"] is None  # stale
     await applied(indexer, [verified(asked_again)])
-    assert (await records.find_one(found) or {})["population"] == "verified"
+    assert (await records.find_one(found) or {})["record"]["population"] == "verified"
 
 
 
 async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_told(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    store = IdentityStore(mongo[database], VAULT)
+    store = await make_store(mongo, database)
     rec = record(1, number=id_number())
     first = record_state(rec, PEPPER, TODAY)
     second = record_state(rec.model_copy(update={"name": "王五"}), PEPPER, TODAY)
@@ -352,13 +362,13 @@ async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_t
 
 async def test_a_batch_of_verified_answers_is_one_document_and_its_records_read_verified(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
-    indexer = make_indexer(mongo, database)
+    indexer = await make_indexer(mongo, database)
     recs = [record(n, number=id_number(district="320102")) for n in (1, 2, 3)]
     [(_, batch_id, sent)] = [p for p in await applied(indexer, [registered(r) for r in recs])
                              if p[2]["topic"] == POPULATION_REQUESTS]
     asked = json.loads(sent["payload"])["questions"]
-    records = mongo[database]["dedup_records"]
-    before = {d["_id"]: d["version"] async for d in records.find()}
+    records = mongo[database]["dedup_groups"]
+    before = {d["_id"]: d["record_version"] async for d in records.find(HOMES)}
 
     def verified(question: dict[str, Any]) -> Change:
         return changes.population_result(PopulationAnswer(
@@ -367,7 +377,7 @@ async def test_a_batch_of_verified_answers_is_one_document_and_its_records_read_
 
     assert await applied(indexer, [verified(q) for q in asked[:2]]) == []
     assert await applied(indexer, [verified(q) for q in asked[:2]]) == []  # read again: nothing changes
-    assert {d["_id"]: d["version"] async for d in records.find()} == before  # no record written
+    assert {d["_id"]: d["record_version"] async for d in records.find(HOMES)} == before  # no record written
     assert await mongo[database]["dedup_population_answers"].count_documents({}) == 1
     loaded = await indexer.store.load_records([r.registry_number for r in recs])
     assert [loaded[r.registry_number][0].population for r in recs] == [
@@ -375,5 +385,5 @@ async def test_a_batch_of_verified_answers_is_one_document_and_its_records_read_
     # the versioned path keeps what it read: a record written next holds its answer itself
     mark = MarkFormal(producer="workflow", group_id=uuid4(), registry_number=recs[0].registry_number)
     await applied(indexer, [changes.mark_formal(mark)])
-    assert (await records.find_one({"_id": VAULT.record_id(recs[0].registry_number)}) or {})["population"] \
-        == "verified"
+    home = await records.find_one({"holder": VAULT.record_id(recs[0].registry_number)}) or {}
+    assert home["record"]["population"] == "verified"

@@ -48,15 +48,15 @@ class FakeIdentityStore:
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         return {k: (self.groups[k][0].snapshot(), list(self.groups[k][1])) for k in keys if k in self.groups}
 
-    async def insert_groups(self, groups: list[Group]) -> set[str]:
-        held = {g.key for g in groups if g.key in self.groups}
-        self.groups |= {g.key: (replace(g.snapshot(), version=1), []) for g in groups if g.key not in held}
-        return held
-
-    async def insert_records(self, states: list[RecordState]) -> set[str]:
-        known = {s.registry_number for s in states if s.registry_number in self.records}
-        self.records |= {s.registry_number: (s, 1) for s in states if s.registry_number not in known}
-        return known
+    async def insert_new(self, founded: list[tuple[Group, RecordState]]) -> set[str]:
+        unstored = set()
+        for group, state in founded:
+            if group.key in self.groups or state.registry_number in self.records:
+                unstored.add(state.registry_number)
+            else:
+                self.groups[group.key] = (replace(group.snapshot(), version=1), [])
+                self.records[state.registry_number] = (state, 1)
+        return unstored
 
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
         for rn, request_id in answers:
