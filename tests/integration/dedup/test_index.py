@@ -3,6 +3,7 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -16,7 +17,7 @@ from xueji_contracts.commands import (
     MarkAttestedDistinct,
     MarkFormal,
 )
-from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType
+from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.population import PopulationAnswer, PopulationVerificationResult
 from xueji_contracts.students import StudentRecord, StudentRegistered
 from xueji_contracts.topics import POPULATION_REQUESTS
@@ -387,3 +388,27 @@ async def test_a_batch_of_verified_answers_is_one_document_and_its_records_read_
     await applied(indexer, [changes.mark_formal(mark)])
     home = await records.find_one({"holder": VAULT.record_id(recs[0].registry_number)}) or {}
     assert home["record"]["population"] == "verified"
+
+
+async def test_a_group_and_the_record_it_holds_are_written_apart_without_conflict(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    store = await make_store(mongo, database)
+    number = id_number()
+    founder = record_state(record(1, number=number), PEPPER, TODAY)
+    joiner = record_state(record(2, number=number, district="440103"), PEPPER, TODAY)
+    founded = Group("k", members={founder.registry_number: founder.brief()})
+    assert await store.insert_new([(founded, founder)]) == set()
+    # another record joins the key: the group moves to version 2, the record it holds stays at 1
+    [(group, _)] = (await store.load_groups(["k"])).values()
+    group.members[joiner.registry_number] = joiner.brief()
+    assert await store.save_groups([(group, [])]) == set()
+    assert await store.save_records([(joiner, 0)]) == set()  # a home of its own
+    # the founder's write at the version it read still succeeds, and leaves the group as it is
+    marked = replace(founder, status=RecordStatus.FORMAL)
+    assert await store.save_records([(marked, 1)]) == set()
+    assert await store.save_records([(marked, 1)]) == {founder.registry_number}  # version 1 is gone
+    loaded = await store.load_records([founder.registry_number, joiner.registry_number])
+    assert loaded == {founder.registry_number: (marked, 2), joiner.registry_number: (joiner, 1)}
+    [(group, _)] = (await store.load_groups(["k"])).values()
+    assert set(group.members) == {founder.registry_number, joiner.registry_number} and group.version == 2
+    assert await mongo[database]["dedup_groups"].count_documents(HOMES) == 2
