@@ -26,7 +26,8 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
                   name_search_key=settings.NAME_SEARCH_KEY.get_secret_value().encode(), progress=progress,
                   policy=settings.deadline_policy, count_inline=settings.PROGRESS_INLINE)
     return assemble(
-        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, cases),
+        plumbing,
+        subscribers=lambda: register_handlers(plumbing.broker, settings, cases, plumbing.dead_letters),
         routers=[api.router(cases, settings.PAGE_SIZE_MAX)],
         on_start=[store.ensure_indexes, progress.ensure_indexes],
         on_stop=[relay.settled],

@@ -26,6 +26,9 @@ class CaseStore(Protocol):
     async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
         """The case at its stored version, and the outbox entries a crashed writer left behind."""
 
+    async def insert(self, new: list[tuple[Case, list[Entry], list[AuditEntry]]]) -> set[int]:
+        """New cases in one write; the positions of those stored (the others exist already)."""
+
     async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
         """Write the case at the version it was read; False when someone else wrote first."""
 

@@ -28,6 +28,8 @@ class WorkflowSettings(ServiceSettings):
             raise ValueError(f"XUEJI_RULE_SETS names {unknown}: not provincial units (e.g. 440000)")
         return value
     OUTBOX_SWEEP_SECONDS: float = 10.0
+    # problem events read at most this many at a time; the new groups among them open in one write
+    PROBLEM_BATCH_RECORDS: int = Field(default=200, gt=0)
     PAGE_SIZE_MAX: int = 200
     SCHOOL_HANDLING_DAYS: int = 15
     BUREAU_REVIEW_DAYS: int = 7

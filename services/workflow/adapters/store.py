@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from xueji_contracts.evidence import EvidenceStored
 
-from services.common.outbox import Entry, push
+from services.common.mongo import insert_new
+from services.common.outbox import Entry, push, with_outbox
 
 from ..domain.case import AuditEntry, Case, Stage
 from ..domain.deadlines import DeadlinePolicy, next_fire_at
@@ -101,11 +102,24 @@ class CaseStore:
             return None
         return Case.model_validate({**doc["state"], "version": doc["version"]}), doc.get("outbox", [])
 
+    def _stored(self, case: Case) -> Doc:
+        """What a write of the case sets: its state, the query fields, its tally and the next version."""
+        state = case.model_dump(mode="json", exclude={"version"})
+        return {"state": state, **query_fields(case, self.policy), "tally": tally(case, self.policy),
+                "tally_pending": True, "version": case.version + 1}
+
+    async def insert(self, new: list[tuple[Case, list[Entry], list[AuditEntry]]]) -> set[int]:
+        """New cases in one unordered insert; the positions of those stored (the others collided on
+        ``_id``: the case exists already)."""
+        docs = [with_outbox({"_id": str(case.group_id), **self._stored(case),
+                             "history": [a.model_dump(mode="json") for a in audit]}, entries)
+                for case, entries, audit in new]
+        collided = await insert_new(self.cases, [InsertOne(doc) for doc in docs])
+        return set(range(len(new))) - collided
+
     async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
         """Write the case at the version it was read; False when someone else wrote first."""
-        state = case.model_dump(mode="json", exclude={"version"})
-        fields = {**query_fields(case, self.policy), "tally": tally(case, self.policy), "tally_pending": True}
-        update = push({"$set": {"state": state, **fields, "version": case.version + 1}}, entries)
+        update = push({"$set": self._stored(case)}, entries)
         if audit:
             update.setdefault("$push", {})["history"] = {"$each": [a.model_dump(mode="json") for a in audit]}
         try:

@@ -20,7 +20,14 @@ from .handling import (
     submit_action,
     withdraw_request,
 )
-from .opening import apply_amendment_result, apply_membership, apply_problem, open_case
+from .opening import (
+    apply_amendment_result,
+    apply_membership,
+    apply_problem,
+    apply_problems,
+    open_case,
+    open_cases,
+)
 from .progress import read_statistics
 from .reading import Listing, list_arbitrations, list_cases, list_reviews, read_history, view_case
 from .reinitiating import reinitiate_member
@@ -43,6 +50,7 @@ __all__ = [
     "apply_amendment_result",
     "apply_membership",
     "apply_problem",
+    "apply_problems",
     "confirm_deletion",
     "decide_arbitration",
     "decline_deletion",
@@ -52,6 +60,7 @@ __all__ = [
     "list_cases",
     "list_reviews",
     "open_case",
+    "open_cases",
     "read_history",
     "read_statistics",
     "record_evidence",

@@ -118,7 +118,22 @@ class Cases:
 
     async def create(self, case: Case) -> bool:
         """Store a new case; False when it exists already (a redelivered or repeated opening)."""
-        return await self._write(case, [])
+        return (await self.create_many([case]))[0]
+
+    async def create_many(self, new: list[Case]) -> list[bool]:
+        """Store new cases in one write, then publish their events; for each, False when it exists
+        already (a redelivered or repeated opening, or the same case twice in ``new``)."""
+        first = {case.group_id: n for n, case in reversed(list(enumerate(new)))}
+        unique = [case for n, case in enumerate(new) if first[case.group_id] == n]
+        items = [(case, outbox_entries(case, case.pending, self.ref), case.audit) for case in unique]
+        stored = await self.store.insert(items)
+        await self.relay.publish([(str(case.group_id), case.version + 1, entries)
+                                  for n, (case, entries, _) in enumerate(items) if n in stored])
+        if self.count_inline:
+            for n in sorted(stored):
+                await self._count(unique[n].group_id)
+        created = {unique[n].group_id for n in stored}
+        return [first[case.group_id] == n and case.group_id in created for n, case in enumerate(new)]
 
     async def _write(self, case: Case, left_behind: list[Entry]) -> bool:
         entries = outbox_entries(case, case.pending, self.ref)

@@ -37,9 +37,10 @@ class Wired:
 @pytest.fixture
 async def wired() -> AsyncIterator[Wired]:
     settings = WorkflowSettings(ENVIRONMENT="test")
-    broker = make_broker(settings, SERVICE, DeadLetters(SERVICE, attempts=1, backoff_seconds=0.01))
+    dead_letters = DeadLetters(SERVICE, attempts=1, backoff_seconds=0.01)
+    broker = make_broker(settings, SERVICE, dead_letters)
     cases, store, published = fake_cases()
-    register_handlers(broker, settings, cases)
+    register_handlers(broker, settings, cases, dead_letters)
     async with TestKafkaBroker(broker) as test_broker:
         yield Wired(test_broker, store, published)
 

@@ -37,12 +37,18 @@ class FakeCaseStore:
         self.due_groups: list[UUID] = []
         self.queries: list[tuple[Query | None, Query, int, int]] = []
         self.lose_next_writes = 0  # how many writes another writer wins first
+        self.inserts: list[list[UUID]] = []  # the new cases of each insert
 
     async def load(self, group_id: UUID) -> tuple[Case, list[Entry]] | None:
         if group_id not in self.docs:
             return None
         state, version = self.docs[group_id]
         return Case.model_validate({**state, "version": version}), []
+
+    async def insert(self, new: list[tuple[Case, list[Entry], list[AuditEntry]]]) -> set[int]:
+        self.inserts.append([case.group_id for case, _, _ in new])
+        return {n for n, (case, entries, audit) in enumerate(new)
+                if case.group_id not in self.docs and await self.save(case, entries, audit)}
 
     async def save(self, case: Case, entries: list[Entry], audit: list[AuditEntry]) -> bool:
         stored = self.docs.get(case.group_id)

@@ -57,6 +57,24 @@ async def test_open_case_stores_the_group_and_announces_it_to_each_province_once
     assert (await store.stored(event.group_id)).opened_at == NOW
 
 
+async def test_a_batch_opens_its_consecutive_new_groups_in_one_write_and_keeps_each_groups_order() -> None:
+    cases, store, publisher = fake_cases()
+    a, b, c = brief(1), brief(2), brief(3)
+    first, second, third = detected(a, b), detected(b, c), detected(a, c)
+    joined = MembershipChanged(producer="dedup", group_id=first.group_id, problem_type=first.problem_type,
+                               members=(a, b, c), sequence=1)
+    await usecases.apply_problems(cases, [first, second, first, joined, third])  # first redelivered at once
+
+    assert store.inserts == [[first.group_id, second.group_id], [third.group_id]]
+    assert [(UUID(g), version) for g, version, _ in publisher.written] == [
+        (first.group_id, 1), (second.group_id, 1), (first.group_id, 2), (third.group_id, 1)]
+    assert publisher.event_types() == ["case.group_opened", "case.group_opened", "case.members_changed",
+                                       "case.group_opened"]
+    assert set((await store.stored(first.group_id)).members) == {a.registry_number, b.registry_number,
+                                                                  c.registry_number}
+    assert await usecases.open_cases(cases, [third, detected(a, b)]) == [False, True]  # only the new one
+
+
 async def test_apply_membership_adds_a_joining_member_and_ignores_unknown_groups() -> None:
     cases, store, publisher = fake_cases()
     a, b, c = brief(1), brief(2), brief(3, "120101")
