@@ -19,19 +19,26 @@ followed by a retry counts it exactly once:
 5. ``clear`` the case's ``tally_pending``, if the case is still at that version.
 
 A version whose tally is the one counted already only moves the contribution's version; one at
-or below the contributed version is skipped (a change that arrives late). An intent left behind
-is resumed by the next projection of the case, but only once it is older than
+or below the contributed version is skipped (a change that arrives late).
+
+The sweep counts the cases it finds in one pass of these steps (``project_many``): each step is
+one bulk write, with one update per division for all the cases that touch it. What collides
+there (another projector at work on a case, a division just created) is counted alone.
+
+An intent left behind is resumed by the next projection of the case, but only once it is older than
 ``takeover_seconds`` and after claiming it: until then the projector that recorded it is at work
 on it, and two projectors applying one intent would let one's unmark undo the other's mark. (A
 projector stalled for longer than that, mid-way, could count its part twice: the one limit.)
 """
 
 import asyncio
+from collections import Counter, defaultdict
 from dataclasses import asdict
 from datetime import timedelta
 from uuid import UUID
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, UpdateMany, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -177,11 +184,77 @@ class ProgressStore:
     async def sweep(self, limit: int = 200) -> int:
         """Count the cases whose projection did not happen after their write (a crash, a busy case);
         a case another projector is at work on is left for the next sweep."""
-        found = self.cases.find({"tally_pending": True}, {"_id": 1}).limit(limit)
-        pending = [UUID(d["_id"]) async for d in found]
-        for group_id in pending:
+        found = self.cases.find({"tally_pending": True}, {"version": 1, "tally": 1}).limit(limit)
+        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found]
+        for group_id in await self.project_many(pending):
             await self.project(group_id, wait=False)
         return len(pending)
+
+    async def project_many(self, pending: list[tuple[UUID, int, Tally]]) -> list[UUID]:
+        """Count many cases at their versions together, each step one bulk write; the cases left to
+        be counted alone (a change of them under way or left unfinished, a version whose tally is
+        counted already, or another projector first)."""
+        ids = [str(group_id) for group_id, _, _ in pending]
+        found = {d["_id"]: Contribution.of(d) async for d in self.contributions.find({"_id": {"$in": ids}})}
+        alone, late, wanted = [], [], []
+        for group_id, version, tally in pending:
+            contributed = found.get(str(group_id), Contribution())
+            delta = difference(tally, contributed.tally)
+            if contributed.intent is not None or contributed.marked is not None:
+                alone.append(group_id)
+            elif version <= contributed.version:
+                late.append((group_id, version))  # counted already: only its mark of pending goes
+            elif not delta:
+                alone.append(group_id)
+            else:
+                wanted.append((group_id, contributed, Intent(version, tally, delta, self.clock())))
+        lost = await insert_new(self.contributions, [UpdateOne(
+            self._unchanged(g, c), {"$set": {"intent": asdict(i)}}, upsert=True) for g, c, i in wanted])
+        alone += [wanted[n][0] for n in sorted(lost)]
+        recorded = [(g, i) for n, (g, _, i) in enumerate(wanted) if n not in lost]
+        if recorded:
+            await self.apply_many(recorded)
+            await self.contributions.bulk_write([UpdateOne(
+                {"_id": str(g), "intent.version": i.version},
+                {"$set": {"version": i.version, "tally": i.tally, "marked": sorted(i.divisions())},
+                 "$unset": {"intent": ""}}) for g, i in recorded], ordered=False)
+            await self.unmark_many(recorded)
+        await unset_at_versions(self.cases, late + [(g, i.version) for g, i in recorded], "tally_pending",
+                                {"tally_pending": True})
+        return alone
+
+    async def apply_many(self, recorded: list[tuple[UUID, Intent]]) -> None:
+        """Step 2 for many intents: one update per division, marking every case it counts. A division
+        that collides (one of them marked already, or the division just created) is applied case by case."""
+        touching = by_division(recorded)
+        ops = []
+        for code, changes in touching.items():
+            level, parent, _ = changes[0][1].divisions()[code]
+            summed: Counter[str] = Counter()
+            for _, intent in changes:
+                summed.update(intent.divisions()[code][2])
+            marks = {f"marks.{g}": i.version for g, i in changes}
+            ops.append(UpdateOne(
+                {"_id": code, **{mark: {"$not": {"$gte": version}} for mark, version in marks.items()}},
+                {"$inc": {f"n.{metric}": change for metric, change in summed.items()},
+                 "$set": {"level": level, "parent_code": parent, **marks}}, upsert=True))
+        codes = list(touching)
+        for n in sorted(await insert_new(self.counters, ops)):
+            for group_id, intent in touching[codes[n]]:
+                await self.apply(group_id, intent, {codes[n]})
+
+    async def unmark_many(self, recorded: list[tuple[UUID, Intent]]) -> None:
+        """Step 4 for many intents: one update per division. When one of them finds a mark changed
+        (another projector removed it first), each mark is removed alone, only if still at its version."""
+        marks = {code: {f"marks.{g}": i.version for g, i in changes}
+                 for code, changes in by_division(recorded).items()}
+        ops = [UpdateOne({"_id": code, **at}, {"$unset": dict.fromkeys(at, "")})
+               for code, at in marks.items()]
+        if ops and (await self.counters.bulk_write(ops, ordered=False)).matched_count < len(ops):
+            await self.counters.bulk_write([UpdateOne({"_id": code, mark: version}, {"$unset": {mark: ""}})
+                                            for code, at in marks.items() for mark, version in at.items()],
+                                           ordered=False)
+        await unset_at_versions(self.contributions, [(g, i.version) for g, i in recorded], "marked")
 
     # the reads
     async def division(self, code: str) -> DivisionCounts | None:
@@ -193,6 +266,28 @@ class ProgressStore:
 
     async def pending(self) -> int:
         return await self.cases.count_documents({"tally_pending": True})
+
+
+def by_division(recorded: list[tuple[UUID, Intent]]) -> dict[str, list[tuple[UUID, Intent]]]:
+    """The intents touching each division."""
+    touching: dict[str, list[tuple[UUID, Intent]]] = defaultdict(list)
+    for group_id, intent in recorded:
+        for code in intent.divisions():
+            touching[code].append((group_id, intent))
+    return touching
+
+
+async def unset_at_versions(collection: AsyncCollection[Doc], versions: list[tuple[UUID, int]], field: str,
+                            also: Doc | None = None) -> None:
+    """Remove ``field`` from every document still at its version (and matching ``also``): one update
+    per version."""
+    at: dict[int, list[str]] = defaultdict(list)
+    for group_id, version in versions:
+        at[version].append(str(group_id))
+    if at:
+        await collection.bulk_write([UpdateMany({"_id": {"$in": ids}, "version": version, **(also or {})},
+                                                {"$unset": {field: ""}}) for version, ids in at.items()],
+                                    ordered=False)
 
 
 def counts_of(doc: Doc | None) -> DivisionCounts | None:

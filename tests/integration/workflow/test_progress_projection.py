@@ -12,11 +12,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from xueji_contracts.enums import ProblemType, RuleSet
 from xueji_contracts.problems import MemberBrief, MembershipChanged, ProblemCleared, ProblemDetected
 
+from services.common.settings import ServiceSettings
 from services.workflow import usecases
 from services.workflow.adapters.progress import ProgressStore
 from services.workflow.adapters.store import CaseStore
@@ -186,3 +187,112 @@ async def test_an_older_version_arriving_after_a_newer_one_changes_nothing(db: D
     assert await progress.project_version(group_id, 1, first["tally"])
     assert await counters(db) == newest
     assert (await progress.contribution(group_id)).version == 2
+
+
+class Writes(monitoring.CommandListener):
+    """The write commands a client sends, by collection."""
+
+    def __init__(self) -> None:
+        self.sent: Counter[str] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in ("insert", "update"):
+            self.sent[event.command[event.command_name]] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+DISTRICTS = ["110105", "440103", "440106", "320102"]
+
+
+async def open_groups(cases: Cases, count: int, first: int = 0) -> list[UUID]:
+    """``count`` new groups of two members each, over four districts, opened in one write."""
+    events = [ProblemDetected(producer="dedup", group_id=uuid4(), problem_type=ProblemType.DUPLICATE_ID,
+                              members=(brief(first + 2 * n, DISTRICTS[n % 4]),
+                                       brief(first + 2 * n + 1, "440106")))
+              for n in range(count)]
+    assert all(await usecases.open_cases(cases, events))
+    return [e.group_id for e in events]
+
+
+async def test_the_sweep_counts_many_cases_in_a_few_writes_and_new_cases_open_in_one(
+        settings: ServiceSettings, unique: str) -> None:
+    writes = Writes()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.MONGO_URI.get_secret_value(), tz_aware=True, event_listeners=[writes])
+    try:
+        db = client[f"wf_progress_{unique}"]
+        uncounted, progress = wired(db, counted=False)
+        ids = await open_groups(uncounted, 40)
+        assert writes.sent == {"workflow_cases": 1}
+        assert not any(await usecases.open_cases(uncounted, [  # redelivered: each exists already
+            ProblemDetected(producer="dedup", group_id=g, problem_type=ProblemType.DUPLICATE_ID,
+                            members=(brief(1), brief(2))) for g in ids[:5]]))
+
+        writes.sent.clear()
+        assert await progress.sweep() == 40
+        # record, finish and the unmarking of contributions; apply and unmark of the divisions; clear
+        assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
+        assert await progress.pending() == 0
+        assert await counters(db) == await recounted(db)
+    finally:
+        await client.close()
+
+
+async def test_sweeps_at_once_and_a_change_under_way_count_every_case_exactly_once(db: Db) -> None:
+    uncounted, _ = wired(db, counted=False)
+    clock = Clock()
+    projectors = [ProgressStore(db, clock=clock, takeover_seconds=60) for _ in range(3)]
+    ids = await open_groups(uncounted, 30)
+    busy = ids[0]  # another projector recorded its change and counted two of its divisions, then stalled
+    doc = await db["workflow_cases"].find_one({"_id": str(busy)})
+    assert doc is not None
+    intent = await projectors[0].record(busy, await projectors[0].contribution(busy), 1, doc["tally"])
+    assert intent is not None
+    await projectors[0].apply(busy, intent, set(sorted(intent.divisions())[:2]))
+
+    # every division is new: the first batches race to create it, the sweeps race for the same cases
+    pending = [(UUID(d["_id"]), d["version"], d["tally"])
+               async for d in db["workflow_cases"].find({"_id": {"$in": [str(g) for g in ids[1:]]}})]
+    await asyncio.gather(projectors[0].project_many(pending[::2]), projectors[1].project_many(pending[1::2]),
+                         *(p.sweep() for p in projectors))
+    assert await progress_pending(db) == [str(busy)]  # left to the projector at work on it
+
+    clock.now += timedelta(seconds=61)  # that projector's change is taken over
+    await settle(projectors[2])
+    assert await counters(db) == await recounted(db)
+    async for case in db["workflow_cases"].find({}, {"version": 1}):
+        contributed = await projectors[1].contribution(UUID(case["_id"]))
+        assert (contributed.version, contributed.intent, contributed.marked) == (1, None, None)
+
+
+async def progress_pending(db: Db) -> list[str]:
+    return [d["_id"] async for d in db["workflow_cases"].find({"tally_pending": True}, {"_id": 1})]
+
+
+async def test_a_division_that_counted_one_of_many_changes_already_counts_the_others_alone(db: Db) -> None:
+    """Step 2 for many cases meets a division that one of them is marked in (another projector, or one
+    that created the division meanwhile): that division is applied case by case, nothing twice."""
+    uncounted, progress = wired(db, counted=False)
+    ids = await open_groups(uncounted, 3)
+    intents = []
+    for group_id in ids:
+        doc = await db["workflow_cases"].find_one({"_id": str(group_id)})
+        assert doc is not None
+        intent = await progress.record(group_id, await progress.contribution(group_id), 1, doc["tally"])
+        assert intent is not None
+        intents.append((group_id, intent))
+    first, intent = intents[0]
+    await progress.apply(first, intent, {"440106"})  # the school's district counted the first already
+
+    await progress.apply_many(intents)
+    for group_id, intent in intents:
+        await progress.finish(group_id, intent)
+    await progress.unmark_many(intents)
+    for group_id, _ in intents:
+        await progress.clear(group_id, 1)
+    assert await counters(db) == await recounted(db)
