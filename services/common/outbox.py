@@ -7,7 +7,8 @@ writer of the document, which publishes them first. Publishing twice is possible
 crash; consumers drop repeats by ``event_id``. Nothing is lost.
 
 Emptying the outboxes is off the writer's path: the relay empties them in the background,
-many documents in one call. Until that lands, a writer or the sweep may find entries that
+many documents in one call, gathering for ``clear_after`` seconds first (a call costs the
+database much more than a document in it). Until that lands, a writer or the sweep may find entries that
 are published already; the relay remembers the ids it published recently and skips them.
 
 An entry also keeps the W3C trace context of the write that stored it (``telemetry``), and is
@@ -72,11 +73,13 @@ async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200)
 
 class OutboxRelay:
     def __init__(
-        self, collection: AsyncCollection[dict[str, Any]], broker: KafkaBroker, remember: int = 20_000
+        self, collection: AsyncCollection[dict[str, Any]], broker: KafkaBroker, remember: int = 20_000,
+        clear_after: float = 0.5,
     ) -> None:
         self.collection = collection
         self.broker = broker
         self.remember = remember
+        self.clear_after = clear_after
         self._published: OrderedDict[str, None] = OrderedDict()  # ids, oldest first
         self._to_clear: Written = []
         self._clearing: asyncio.Task[None] | None = None
@@ -95,6 +98,7 @@ class OutboxRelay:
             await self._clearing
 
     async def _clear_pending(self) -> None:
+        await asyncio.sleep(self.clear_after)  # what is published meanwhile is emptied in the same call
         while self._to_clear:
             batch, self._to_clear = self._to_clear, []
             try:
