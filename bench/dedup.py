@@ -104,7 +104,8 @@ async def raw_broker_rate(settings: DedupSettings, messages: list[Message]) -> f
 async def raw_database_rate(settings: DedupSettings, records: list[StudentRecord], batch: int) -> float:
     pepper, today = settings.PEPPER.get_secret_value().encode(), date.today()
     vault = Vault(pepper)
-    docs = [record_to_doc(record_state(r, pepper, today), vault) for r in records]
+    states = [record_state(r, pepper, today) for r in records]
+    docs = [{"_id": vault.record_id(s.registry_number), **record_to_doc(s, vault)} for s in states]
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.MONGO_URI.get_secret_value())
     collection = client[f"bench_raw_{uuid.uuid4().hex[:8]}"]["records"]
     started = time.perf_counter()
