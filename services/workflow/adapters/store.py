@@ -1,9 +1,9 @@
 """Cases in MongoDB: one document per group, versioned; its outbox and audit trail inside.
 
-A write is ``update_one`` filtered on the version read (``upsert`` for a new case): when
-another request wrote first it matches nothing, or collides on ``_id`` (E11000), and the
-caller re-reads and decides again. Query fields (schools, districts, arbiter, what awaits
-review) are derived from the case at each write so listings are simple indexed finds. The
+A write is ``update_one`` filtered on the version read: when another request wrote first it
+matches nothing, and the caller re-reads and decides again. New cases are inserted, many in one
+call; one that collides on ``_id`` (E11000) exists already. Query fields (schools, districts,
+arbiter, what awaits review) are derived from the case at each write so listings are simple indexed finds. The
 same write stores the case's progress ``tally`` and marks it ``tally_pending`` until the
 progress projection (``progress.py``) has counted that version.
 """
