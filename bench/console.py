@@ -66,7 +66,7 @@ from services.common.mongo import make_mongo_client
 from services.console.session import CSRF_FIELD
 from services.workflow.adapters.contributions import Intent
 from services.workflow.adapters.progress import ProgressStore
-from services.workflow.adapters.store import CaseStore
+from services.workflow.adapters.store import CaseStore, listing_query
 from services.workflow.domain.case import Actor, Case, Stage
 from services.workflow.domain.deadlines import DeadlinePolicy
 from services.workflow.domain.divisions import CITIES_WITHOUT_DISTRICTS
@@ -697,11 +697,12 @@ async def run(count: int, requests: int, modes: tuple[str, str], minutes: tuple[
             return [division, *children] if division else children
 
         async def raw_list() -> list[Doc]:
-            found = cases.find({"district_codes": district}, listed).sort("opened_at", DESCENDING)
+            found = cases.find(listing_query({"district_codes": district}, {}), listed)
+            found = found.sort("opened_at", DESCENDING)
             return [d async for d in found.limit(PAGE_SIZE + 1)]
 
         async def raw_search() -> list[Doc]:
-            found = cases.find({"registry_numbers": rn, "school_codes": school}, listed)
+            found = cases.find(listing_query({"school_codes": school}, {"registry_numbers": rn}), listed)
             return [d async for d in found.sort("opened_at", DESCENDING).limit(PAGE_SIZE + 1)]
 
         quiet = await fastest_of(raw_progress)

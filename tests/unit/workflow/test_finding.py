@@ -111,4 +111,7 @@ def test_the_store_lists_members_registry_numbers_and_name_keys_and_searches_by_
     assert fields["name_keys"] == [ZHANG_SAN]
     query = listing_query({"school_codes": a.school_code},
                           {"closed": False, "name_keys": ZHANG_SAN, "registry_numbers": a.registry_number})
-    assert list(query) == ["registry_numbers", "name_keys", "school_codes", "closed"]
+    assert next(iter(query)) == "listing_keys"
+    assert query["listing_keys"] == f"registry_numbers:{a.registry_number}"
+    assert f"name_keys:{ZHANG_SAN}" in fields["listing_keys"]
+    assert f"school_codes:{a.school_code}" in fields["listing_keys"]
