@@ -18,6 +18,7 @@ published inside it: the trace goes on however late, and from whichever process,
 import asyncio
 import logging
 from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -49,6 +50,7 @@ async def _publish(broker: KafkaBroker, item: Entry) -> "asyncio.Future[Any]":
 
 
 Written = list[tuple[Any, int, list[Entry]]]  # (document id, version that stored them, entries)
+Empty = Callable[[AsyncCollection[dict[str, Any]], Written], Awaitable[None]]  # how published outboxes go
 
 
 async def clear(collection: AsyncCollection[dict[str, Any]], written: Written) -> None:
@@ -74,12 +76,13 @@ async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200)
 class OutboxRelay:
     def __init__(
         self, collection: AsyncCollection[dict[str, Any]], broker: KafkaBroker, remember: int = 20_000,
-        clear_after: float = 0.5,
+        clear_after: float = 0.5, empty: Empty = clear,
     ) -> None:
         self.collection = collection
         self.broker = broker
         self.remember = remember
         self.clear_after = clear_after
+        self.empty = empty  # ``clear``, or a service's own that does more in the same updates
         self._published: OrderedDict[str, None] = OrderedDict()  # ids, oldest first
         self._to_clear: Written = []
         self._clearing: asyncio.Task[None] | None = None
@@ -102,7 +105,7 @@ class OutboxRelay:
         while self._to_clear:
             batch, self._to_clear = self._to_clear, []
             try:
-                await clear(self.collection, batch)
+                await self.empty(self.collection, batch)
             except PyMongoError as error:  # left for the sweep, which skips what was published
                 log.warning("outbox not emptied", extra={"error_type": type(error).__name__})
 

@@ -23,7 +23,9 @@ or below the contributed version is skipped (a change that arrives late).
 
 The sweep counts the cases it finds in one pass of these steps (``project_many``): each step is
 one bulk write, with one update per division for all the cases that touch it. What collides
-there (another projector at work on a case, a division just created) is counted alone.
+there (another projector at work on a case, a division just created) is counted alone. The
+workflow's outbox relay counts the cases it has just published in the same way, and its
+emptying of their outboxes is step 5 (``count_and_empty``).
 
 An intent left behind is resumed by the next projection of the case, but only once it is older than
 ``takeover_seconds`` and after claiming it: until then the projector that recorded it is at work
@@ -44,6 +46,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import Clock, utc_now
 from services.common.mongo import insert_new
+from services.common.outbox import Written, clear
 
 from ..domain.progress import Tally, difference
 from ..domain.statistics import DivisionCounts
@@ -190,10 +193,12 @@ class ProgressStore:
             await self.project(group_id, wait=False)
         return len(pending)
 
-    async def project_many(self, pending: list[tuple[UUID, int, Tally]]) -> list[UUID]:
+    async def project_many(self, pending: list[tuple[UUID, int, Tally]],
+                           empty_outboxes: bool = False) -> list[UUID]:
         """Count many cases at their versions together, each step one bulk write; the cases left to
         be counted alone (a change of them under way or left unfinished, a version whose tally is
-        counted already, or another projector first)."""
+        counted already, or another projector first). With ``empty_outboxes`` (their entries are
+        published), the update that clears a counted case's ``tally_pending`` empties its outbox too."""
         ids = [str(group_id) for group_id, _, _ in pending]
         found = {d["_id"]: Contribution.of(d) async for d in self.contributions.find({"_id": {"$in": ids}})}
         alone, late, wanted = [], [], []
@@ -219,9 +224,28 @@ class ProgressStore:
                 {"$set": {"version": i.version, "tally": i.tally, "marked": sorted(i.divisions())},
                  "$unset": {"intent": ""}}) for g, i in recorded], ordered=False)
             await self.unmark_many(recorded)
-        await unset_at_versions(self.cases, late + [(g, i.version) for g, i in recorded], "tally_pending",
-                                {"tally_pending": True})
+        counted = late + [(g, i.version) for g, i in recorded]
+        if empty_outboxes:
+            await unset_at_versions(self.cases, counted, "tally_pending", "outbox", "has_outbox")
+        else:
+            await unset_at_versions(self.cases, counted, "tally_pending", also={"tally_pending": True})
         return alone
+
+    async def count_and_empty(self, collection: AsyncCollection[Doc], written: Written) -> None:
+        """The workflow relay's emptying of published outboxes (``OutboxRelay(empty=...)``): the cases
+        still at the version that stored the entries, and not counted yet, are counted first, and
+        one update per version then empties their outboxes and clears ``tally_pending`` together.
+        (SecantusDB, STACK.md, rewrites a case with every index entry on any update: one rewrite
+        where there were two.) The others' outboxes are emptied alone: a case counted already,
+        moved on, or left to be counted alone by the sweep."""
+        stored_at = {str(doc_id): version for doc_id, version, entries in written if entries}
+        found = self.cases.find({"_id": {"$in": list(stored_at)}, "tally_pending": True},
+                                {"version": 1, "tally": 1})
+        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found
+                   if d["version"] == stored_at[d["_id"]]]
+        alone = {str(group_id) for group_id in await self.project_many(pending, empty_outboxes=True)}
+        emptied = {str(group_id) for group_id, _, _ in pending} - alone
+        await clear(collection, [w for w in written if str(w[0]) not in emptied])
 
     async def apply_many(self, recorded: list[tuple[UUID, Intent]]) -> None:
         """Step 2 for many intents: one update per division, marking every case it counts. A division
@@ -277,17 +301,17 @@ def by_division(recorded: list[tuple[UUID, Intent]]) -> dict[str, list[tuple[UUI
     return touching
 
 
-async def unset_at_versions(collection: AsyncCollection[Doc], versions: list[tuple[UUID, int]], field: str,
+async def unset_at_versions(collection: AsyncCollection[Doc], versions: list[tuple[UUID, int]], *fields: str,
                             also: Doc | None = None) -> None:
-    """Remove ``field`` from every document still at its version (and matching ``also``): one update
+    """Remove ``fields`` from every document still at its version (and matching ``also``): one update
     per version."""
     at: dict[int, list[str]] = defaultdict(list)
     for group_id, version in versions:
         at[version].append(str(group_id))
     if at:
-        await collection.bulk_write([UpdateMany({"_id": {"$in": ids}, "version": version, **(also or {})},
-                                                {"$unset": {field: ""}}) for version, ids in at.items()],
-                                    ordered=False)
+        unset, extra = {"$unset": dict.fromkeys(fields, "")}, also or {}
+        await collection.bulk_write([UpdateMany({"_id": {"$in": ids}, "version": version, **extra}, unset)
+                                     for version, ids in at.items()], ordered=False)
 
 
 def counts_of(doc: Doc | None) -> DivisionCounts | None:

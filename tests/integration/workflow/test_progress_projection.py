@@ -296,3 +296,50 @@ async def test_a_division_that_counted_one_of_many_changes_already_counts_the_ot
     for group_id, _ in intents:
         await progress.clear(group_id, 1)
     assert await counters(db) == await recounted(db)
+
+
+async def test_the_relay_counts_what_it_published_and_empties_each_outbox_in_the_same_update(
+        settings: ServiceSettings, unique: str) -> None:
+    """The workflow relay's ``count_and_empty``: a published case not counted yet is counted, and one
+    update per version empties its outbox and clears ``tally_pending`` (one rewrite of the case, not
+    two). A case counted already, or moved on, or with a change under way, only has its published
+    outbox emptied; what is left is the sweep's."""
+    writes = Writes()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.MONGO_URI.get_secret_value(), tz_aware=True, event_listeners=[writes])
+    try:
+        db = client[f"wf_progress_{unique}"]
+        cases, progress = wired(db, counted=False)
+        relay = cases.relay
+        assert isinstance(relay, RecordingPublisher)
+        await open_groups(cases, 40)
+        published = list(relay.written)
+        writes.sent.clear()
+        await progress.count_and_empty(db["workflow_cases"], published)
+        # record, finish and the unmarking of contributions; apply and unmark of the divisions; and one
+        # update of the cases, at version 1, for both the outbox and the count
+        assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
+        assert await db["workflow_cases"].count_documents(
+            {"$or": [{"outbox": {"$exists": True}}, {"has_outbox": True}, {"tally_pending": True}]}) == 0
+        assert await counters(db) == await recounted(db)
+
+        more = await open_groups(cases, 4, first=100)
+        published = relay.written[len(published):]
+        counted, moved_on, busy, plain = more
+        await progress.project(counted)  # counted inline already
+        doc = await db["workflow_cases"].find_one({"_id": str(busy)})
+        assert doc is not None  # another projector recorded its change and stalled
+        assert await progress.record(busy, await progress.contribution(busy), 1, doc["tally"]) is not None
+        await usecases.apply_membership(cases, membership(moved_on, 2, brief(100 + 2), brief(100 + 3),
+                                                          brief(200)))
+        await progress.count_and_empty(db["workflow_cases"], published)
+
+        found = db["workflow_cases"].find({"_id": {"$in": [str(g) for g in more]}})
+        state = {d["_id"]: d async for d in found}
+        assert not any("outbox" in state[str(g)] for g in (counted, busy, plain))
+        assert "tally_pending" not in state[str(plain)] and "tally_pending" not in state[str(counted)]
+        assert state[str(busy)]["tally_pending"]  # left to the projector at work on it
+        assert state[str(moved_on)]["version"] == 2 and state[str(moved_on)]["outbox"]  # version 2's own
+        assert state[str(moved_on)]["tally_pending"]
+    finally:
+        await client.close()
