@@ -20,8 +20,11 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     settings = settings or WorkflowSettings()
     plumbing = Plumbing(SERVICE, settings, "Cases of problem groups: handling, review, arbitration.")
     store = CaseStore(plumbing.db, settings.deadline_policy)
-    progress = ProgressStore(plumbing.db, takeover_seconds=settings.PROGRESS_TAKEOVER_SECONDS)
-    relay = OutboxRelay(store.cases, plumbing.broker, empty=progress.count_and_empty)
+    progress = ProgressStore(plumbing.db, takeover_seconds=settings.PROGRESS_TAKEOVER_SECONDS, patient=True)
+    # the relay counts the progress of what it published: it gathers for as long as a sweep would, since
+    # each count updates every division it touches once, however many cases it counts
+    relay = OutboxRelay(store.cases, plumbing.broker, clear_after=settings.PROGRESS_SWEEP_SECONDS,
+                        empty=progress.count_and_empty)
     cases = Cases(store, relay, settings.RULE_SET, settings.member_ref, by_province=settings.RULE_SETS,
                   name_search_key=settings.NAME_SEARCH_KEY.get_secret_value().encode(), progress=progress,
                   policy=settings.deadline_policy, count_inline=settings.PROGRESS_INLINE)

@@ -37,8 +37,10 @@ class WorkflowSettings(ServiceSettings):
     REMINDER_DAYS_BEFORE: int = 2
     DEDUP_UPDATE_DAYS: int = 3  # an approved amendment not yet reflected by dedup is escalated after
     DEADLINE_SCAN_SECONDS: float = 60.0
-    # The progress counters count each case change in the sweep, every PROGRESS_SWEEP_SECONDS, so a
-    # request or a consumed event never waits for them (the statistics show what is still pending).
+    # The progress counters count each case change about PROGRESS_SWEEP_SECONDS after it, when the
+    # outbox relay empties the outboxes it published (and in the sweep, every PROGRESS_SWEEP_SECONDS,
+    # what a crash left), so a request or a consumed event never waits for them (the statistics show
+    # what is still pending).
     # PROGRESS_INLINE=true counts each write right after it as well: current at once, at the cost of
     # about 15 database operations more per write, several on the same few counter documents.
     PROGRESS_SWEEP_SECONDS: float = Field(default=2.0, gt=0)
