@@ -101,8 +101,10 @@ class OutboxRelay:
             await self._clearing
 
     async def _clear_pending(self) -> None:
-        await asyncio.sleep(self.clear_after)  # what is published meanwhile is emptied in the same call
-        while self._to_clear:
+        while True:
+            await asyncio.sleep(self.clear_after)  # what is published meanwhile is emptied in the same call
+            if not self._to_clear:
+                return
             batch, self._to_clear = self._to_clear, []
             try:
                 await self.empty(self.collection, batch)
