@@ -85,6 +85,7 @@ class OutboxRelay:
         self.empty = empty  # ``clear``, or a service's own that does more in the same updates
         self._published: OrderedDict[str, None] = OrderedDict()  # ids, oldest first
         self._to_clear: Written = []
+        self._emptying: Written = []
         self._clearing: asyncio.Task[None] | None = None
 
     async def publish(self, written: Written) -> None:
@@ -105,11 +106,17 @@ class OutboxRelay:
             await asyncio.sleep(self.clear_after)  # what is published meanwhile is emptied in the same call
             if not self._to_clear:
                 return
-            batch, self._to_clear = self._to_clear, []
+            self._emptying, self._to_clear = self._to_clear, []
             try:
-                await self.empty(self.collection, batch)
+                await self.empty(self.collection, self._emptying)
             except PyMongoError as error:  # left for the sweep, which skips what was published
                 log.warning("outbox not emptied", extra={"error_type": type(error).__name__})
+            finally:
+                self._emptying = []
+
+    def waiting(self) -> set[Any]:
+        """The documents whose published outboxes are still to be emptied."""
+        return {doc_id for doc_id, _, _ in [*self._to_clear, *self._emptying]}
 
     async def send(self, written: Written) -> None:
         """Publish entries in order, leaving the outboxes as they are.

@@ -20,7 +20,7 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
     settings = settings or WorkflowSettings()
     plumbing = Plumbing(SERVICE, settings, "Cases of problem groups: handling, review, arbitration.")
     store = CaseStore(plumbing.db, settings.deadline_policy)
-    progress = ProgressStore(plumbing.db, takeover_seconds=settings.PROGRESS_TAKEOVER_SECONDS, patient=True)
+    progress = ProgressStore(plumbing.db, takeover_seconds=settings.PROGRESS_TAKEOVER_SECONDS)
     # the relay counts the progress of what it published: it gathers for as long as a sweep would, since
     # each count updates every division it touches once, however many cases it counts
     relay = OutboxRelay(store.cases, plumbing.broker, clear_after=settings.PROGRESS_SWEEP_SECONDS,
@@ -38,7 +38,8 @@ def create_app(settings: WorkflowSettings | None = None) -> FastAPI:
             every(settings.OUTBOX_SWEEP_SECONDS, relay.sweep, "outbox sweep"),
             every(settings.DEADLINE_SCAN_SECONDS, lambda: cases.fire_deadlines(settings.deadline_policy),
                   "deadlines"),
-            every(settings.PROGRESS_SWEEP_SECONDS, progress.sweep, "progress sweep"),
+            every(settings.PROGRESS_SWEEP_SECONDS, lambda: progress.sweep(leave=relay.waiting()),
+                  "progress sweep"),
         ],
         state={"cases": cases},
     )

@@ -34,7 +34,9 @@ async def test_published_in_order_emptied_after_and_never_twice_by_one_process(
     try:
         relay = OutboxRelay(docs, broker)
         await relay.publish(written)
+        assert relay.waiting() == {"a", "b"}  # published, gathering before it empties them
         await relay.settled()
+        assert relay.waiting() == set()
         assert await docs.count_documents({"has_outbox": True}) == 0
         # a writer that loaded the document before the outbox was emptied hands the entries on again
         await relay.publish([("a", 1, entries("a", "a3", "a4", topic=topic))])

@@ -35,6 +35,7 @@ projector stalled for longer than that, mid-way, could count its part twice: the
 
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import timedelta
 from uuid import UUID
@@ -53,7 +54,6 @@ from ..domain.statistics import DivisionCounts
 from .contributions import Contribution, Doc, Intent
 
 ATTEMPTS = 5
-PATIENT_PASSES = 2  # the relay gathers for one pass's time before it counts (``main.py``)
 BUSY_PAUSE_SECONDS = 0.05  # another projector is applying the case's previous change: it takes a moment
 
 
@@ -61,16 +61,11 @@ class ProgressStore:
     """The ``Progress`` port in MongoDB: the projection's steps, its sweep, and the reads."""
 
     def __init__(self, db: AsyncDatabase[Doc], clock: Clock = utc_now,
-                 takeover_seconds: float = 60.0, patient: bool = False) -> None:
+                 takeover_seconds: float = 60.0) -> None:
         self.cases = db["workflow_cases"]
         self.counters = db["workflow_progress"]
         self.contributions = db["workflow_progress_cases"]
         self.clock, self.takeover = clock, timedelta(seconds=takeover_seconds)
-        # patient: the sweep counts a case only once its last PATIENT_PASSES passes found it pending
-        # too, since the relay counts what it has just published, and two projectors on one case slow
-        # each other
-        self.patient = patient
-        self._seen: dict[tuple[str, int], int] = {}  # found pending: by how many passes in a row
 
     async def ensure_indexes(self) -> None:
         await self.counters.create_index([("parent_code", ASCENDING)])
@@ -190,14 +185,14 @@ class ProgressStore:
         if doc is not None and doc.get("tally_pending"):
             await self.project_version(group_id, doc["version"], doc.get("tally", {}), wait)
 
-    async def sweep(self, limit: int = 200) -> int:
+    async def sweep(self, limit: int = 200, leave: Collection[str] = ()) -> int:
         """Count the cases whose projection did not happen after their write (a crash, a busy case);
-        a case another projector is at work on is left for the next sweep. How many it took up."""
+        a case another projector is at work on is left for the next sweep, and so are the cases in
+        ``leave`` (those the process's relay is about to count: two projectors on one case slow each
+        other). How many it took up."""
         found = self.cases.find({"tally_pending": True}, {"version": 1, "tally": 1}).limit(limit)
-        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found]
-        if self.patient:
-            self._seen = {(str(g), v): self._seen.get((str(g), v), 0) + 1 for g, v, _ in pending}
-            pending = [p for p in pending if self._seen[str(p[0]), p[1]] > PATIENT_PASSES]
+        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found
+                   if d["_id"] not in leave]
         for group_id in await self.project_many(pending):
             await self.project(group_id, wait=False)
         return len(pending)
