@@ -6,7 +6,7 @@ The counters are compared with the sum of the stored cases' tallies, recomputed 
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -219,28 +219,34 @@ async def open_groups(cases: Cases, count: int, first: int = 0) -> list[UUID]:
     return [e.group_id for e in events]
 
 
-async def test_the_sweep_counts_many_cases_in_a_few_writes_and_new_cases_open_in_one(
-        settings: ServiceSettings, unique: str) -> None:
+@pytest.fixture
+async def monitored(settings: ServiceSettings, unique: str) -> AsyncIterator[tuple[Db, Writes]]:
+    """A database whose client counts the write commands it sends."""
     writes = Writes()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.MONGO_URI.get_secret_value(), tz_aware=True, event_listeners=[writes])
     try:
-        db = client[f"wf_progress_{unique}"]
-        uncounted, progress = wired(db, counted=False)
-        ids = await open_groups(uncounted, 40)
-        assert writes.sent == {"workflow_cases": 1}
-        assert not any(await usecases.open_cases(uncounted, [  # redelivered: each exists already
-            ProblemDetected(producer="dedup", group_id=g, problem_type=ProblemType.DUPLICATE_ID,
-                            members=(brief(1), brief(2))) for g in ids[:5]]))
-
-        writes.sent.clear()
-        assert await progress.sweep() == 40
-        # record, finish and the unmarking of contributions; apply and unmark of the divisions; clear
-        assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
-        assert await progress.pending() == 0
-        assert await counters(db) == await recounted(db)
+        yield client[f"wf_progress_{unique}"], writes
     finally:
         await client.close()
+
+
+async def test_the_sweep_counts_many_cases_in_a_few_writes_and_new_cases_open_in_one(
+        monitored: tuple[Db, Writes]) -> None:
+    db, writes = monitored
+    uncounted, progress = wired(db, counted=False)
+    ids = await open_groups(uncounted, 40)
+    assert writes.sent == {"workflow_cases": 1}
+    assert not any(await usecases.open_cases(uncounted, [  # redelivered: each exists already
+        ProblemDetected(producer="dedup", group_id=g, problem_type=ProblemType.DUPLICATE_ID,
+                        members=(brief(1), brief(2))) for g in ids[:5]]))
+
+    writes.sent.clear()
+    assert await progress.sweep() == 40
+    # record, finish and the unmarking of contributions; apply and unmark of the divisions; clear
+    assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
+    assert await progress.pending() == 0
+    assert await counters(db) == await recounted(db)
 
 
 async def test_sweeps_at_once_and_a_change_under_way_count_every_case_exactly_once(db: Db) -> None:
@@ -299,50 +305,44 @@ async def test_a_division_that_counted_one_of_many_changes_already_counts_the_ot
 
 
 async def test_the_relay_counts_what_it_published_and_empties_each_outbox_in_the_same_update(
-        settings: ServiceSettings, unique: str) -> None:
+        monitored: tuple[Db, Writes]) -> None:
     """The workflow relay's ``count_and_empty``: a published case not counted yet is counted, and one
     update per version empties its outbox and clears ``tally_pending`` (one rewrite of the case, not
     two). A case counted already, or moved on, or with a change under way, only has its published
     outbox emptied; what is left is the sweep's."""
-    writes = Writes()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.MONGO_URI.get_secret_value(), tz_aware=True, event_listeners=[writes])
-    try:
-        db = client[f"wf_progress_{unique}"]
-        cases, progress = wired(db, counted=False)
-        relay = cases.relay
-        assert isinstance(relay, RecordingPublisher)
-        await open_groups(cases, 40)
-        published = list(relay.written)
-        writes.sent.clear()
-        await progress.count_and_empty(db["workflow_cases"], published)
-        # record, finish and the unmarking of contributions; apply and unmark of the divisions; and one
-        # update of the cases, at version 1, for both the outbox and the count
-        assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
-        assert await db["workflow_cases"].count_documents(
-            {"$or": [{"outbox": {"$exists": True}}, {"has_outbox": True}, {"tally_pending": True}]}) == 0
-        assert await counters(db) == await recounted(db)
+    db, writes = monitored
+    cases, progress = wired(db, counted=False)
+    relay = cases.relay
+    assert isinstance(relay, RecordingPublisher)
+    await open_groups(cases, 40)
+    published = list(relay.written)
+    writes.sent.clear()
+    await progress.count_and_empty(db["workflow_cases"], published)
+    # record, finish and the unmarking of contributions; apply and unmark of the divisions; and one
+    # update of the cases, at version 1, for both the outbox and the count
+    assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
+    assert await db["workflow_cases"].count_documents(
+        {"$or": [{"outbox": {"$exists": True}}, {"has_outbox": True}, {"tally_pending": True}]}) == 0
+    assert await counters(db) == await recounted(db)
 
-        more = await open_groups(cases, 4, first=100)
-        published = relay.written[len(published):]
-        counted, moved_on, busy, plain = more
-        await progress.project(counted)  # counted inline already
-        doc = await db["workflow_cases"].find_one({"_id": str(busy)})
-        assert doc is not None  # another projector recorded its change and stalled
-        assert await progress.record(busy, await progress.contribution(busy), 1, doc["tally"]) is not None
-        await usecases.apply_membership(cases, membership(moved_on, 2, brief(100 + 2), brief(100 + 3),
-                                                          brief(200)))
-        await progress.count_and_empty(db["workflow_cases"], published)
+    more = await open_groups(cases, 4, first=100)
+    published = relay.written[len(published):]
+    counted, moved_on, busy, plain = more
+    await progress.project(counted)  # counted inline already
+    doc = await db["workflow_cases"].find_one({"_id": str(busy)})
+    assert doc is not None  # another projector recorded its change and stalled
+    assert await progress.record(busy, await progress.contribution(busy), 1, doc["tally"]) is not None
+    await usecases.apply_membership(cases, membership(moved_on, 2, brief(100 + 2), brief(100 + 3),
+                                                      brief(200)))
+    await progress.count_and_empty(db["workflow_cases"], published)
 
-        found = db["workflow_cases"].find({"_id": {"$in": [str(g) for g in more]}})
-        state = {d["_id"]: d async for d in found}
-        assert not any("outbox" in state[str(g)] for g in (counted, busy, plain))
-        assert "tally_pending" not in state[str(plain)] and "tally_pending" not in state[str(counted)]
-        assert state[str(busy)]["tally_pending"]  # left to the projector at work on it
-        assert state[str(moved_on)]["version"] == 2 and state[str(moved_on)]["outbox"]  # version 2's own
-        assert state[str(moved_on)]["tally_pending"]
-    finally:
-        await client.close()
+    found = db["workflow_cases"].find({"_id": {"$in": [str(g) for g in more]}})
+    state = {d["_id"]: d async for d in found}
+    assert not any("outbox" in state[str(g)] for g in (counted, busy, plain))
+    assert "tally_pending" not in state[str(plain)] and "tally_pending" not in state[str(counted)]
+    assert state[str(busy)]["tally_pending"]  # left to the projector at work on it
+    assert state[str(moved_on)]["version"] == 2 and state[str(moved_on)]["outbox"]  # version 2's own
+    assert state[str(moved_on)]["tally_pending"]
 
 
 async def test_the_sweep_leaves_to_the_relay_what_it_is_about_to_count(db: Db) -> None:
