@@ -111,6 +111,8 @@ class OutboxRelay:
                 await self.empty(self.collection, self._emptying)
             except PyMongoError as error:  # left for the sweep, which skips what was published
                 log.warning("outbox not emptied", extra={"error_type": type(error).__name__})
+            except Exception:  # a service's own ``empty`` failing: the same, and the round goes on
+                log.exception("outbox not emptied")
             finally:
                 self._emptying = []
 

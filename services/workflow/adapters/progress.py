@@ -54,6 +54,7 @@ from ..domain.statistics import DivisionCounts
 from .contributions import Contribution, Doc, Intent
 
 ATTEMPTS = 5
+COUNTED_AT_ONCE = 200  # cases counted together by the relay (the sweep's default limit)
 BUSY_PAUSE_SECONDS = 0.05  # another projector is applying the case's previous change: it takes a moment
 
 
@@ -190,9 +191,9 @@ class ProgressStore:
         a case another projector is at work on is left for the next sweep, and so are the cases in
         ``leave`` (those the process's relay is about to count: two projectors on one case slow each
         other). How many it took up."""
-        found = self.cases.find({"tally_pending": True}, {"version": 1, "tally": 1}).limit(limit)
-        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found
-                   if d["_id"] not in leave]
+        query: Doc = {"tally_pending": True, **({"_id": {"$nin": sorted(leave)}} if leave else {})}
+        found = self.cases.find(query, {"version": 1, "tally": 1}).limit(limit)
+        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found]
         for group_id in await self.project_many(pending):
             await self.project(group_id, wait=False)
         return len(pending)
@@ -243,14 +244,19 @@ class ProgressStore:
         one update per version then empties their outboxes and clears ``tally_pending`` together.
         (SecantusDB, STACK.md, rewrites a case with every index entry on any update: one rewrite
         where there were two.) The others' outboxes are emptied alone: a case counted already,
-        moved on, or left to be counted alone by the sweep."""
+        moved on, or left to be counted alone by the sweep. At most ``COUNTED_AT_ONCE`` cases are
+        counted together, as in a sweep."""
         stored_at = {str(doc_id): version for doc_id, version, entries in written if entries}
-        found = self.cases.find({"_id": {"$in": list(stored_at)}, "tally_pending": True},
-                                {"version": 1, "tally": 1})
-        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found
-                   if d["version"] == stored_at[d["_id"]]]
-        alone = {str(group_id) for group_id in await self.project_many(pending, empty_outboxes=True)}
-        emptied = {str(group_id) for group_id, _, _ in pending} - alone
+        ids = list(stored_at)
+        emptied: set[str] = set()
+        for start in range(0, len(ids), COUNTED_AT_ONCE):
+            chunk = ids[start:start + COUNTED_AT_ONCE]
+            found = self.cases.find({"_id": {"$in": chunk}, "tally_pending": True},
+                                    {"version": 1, "tally": 1})
+            pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found
+                       if d["version"] == stored_at[d["_id"]]]
+            alone = {str(group_id) for group_id in await self.project_many(pending, empty_outboxes=True)}
+            emptied |= {str(group_id) for group_id, _, _ in pending} - alone
         await clear(collection, [w for w in written if str(w[0]) not in emptied])
 
     async def apply_many(self, recorded: list[tuple[UUID, Intent]]) -> None:

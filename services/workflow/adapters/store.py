@@ -18,7 +18,7 @@ from uuid import UUID
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 from xueji_contracts.evidence import EvidenceStored
 
 from services.common.mongo import insert_new
@@ -31,6 +31,7 @@ from ..domain.progress import tally
 from ..domain.views import EvidenceFile, link_of
 
 Doc = dict[str, Any]
+INDEX_NOT_FOUND = 27
 
 
 # the listing fields over members and arbiters, narrowest first (see ``listing_query``): each value is
@@ -109,7 +110,11 @@ class CaseStore:
         if replaced:  # cases stored before ``listing_keys``: once, before their indexes go
             await self._add_listing_keys()
         for name in replaced:
-            await self.cases.drop_index(name)
+            try:
+                await self.cases.drop_index(name)
+            except OperationFailure as error:
+                if error.code != INDEX_NOT_FOUND:  # another replica starting at once dropped it first
+                    raise
         await self.cases.create_index([("has_outbox", ASCENDING)], sparse=True)
         await self.cases.create_index([("next_timer_at", ASCENDING)], sparse=True)
         await self.cases.create_index([("tally_pending", ASCENDING)], sparse=True)
@@ -119,7 +124,8 @@ class CaseStore:
 
     async def _add_listing_keys(self, batch: int = 500) -> None:
         """Cases stored before ``listing_keys`` get theirs from the query fields they hold (a case
-        written meanwhile has its keys already, and is left alone)."""
+        written meanwhile has its keys already, and is left alone). A replica of the code before
+        writes no keys: stop those before this one starts (README, "Upgrading" under Deployment)."""
         projection = dict.fromkeys(NARROWEST_FIRST, 1)
         while docs := [d async for d in self.cases.find({"listing_keys": {"$exists": False}}, projection)
                        .limit(batch)]:

@@ -1,6 +1,7 @@
 """Every listing is served by one index over ``listing_keys``: a case stored before it existed is
 listed as before, once the store has started, and the eight indexes it replaced are gone."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -70,3 +71,15 @@ async def test_a_new_store_has_one_listing_index_beside_its_sweeps(
     names = set(await database["workflow_cases"].index_information())
     assert names == {"_id_", "listing_keys_1_opened_at_-1", "has_outbox_1", "next_timer_at_1",
                      "tally_pending_1", "opened_at_-1"}
+
+
+async def test_two_replicas_starting_at_once_both_start(database: AsyncDatabase[dict[str, Any]]) -> None:
+    """Both find the old indexes, both give the old cases their keys, and whichever drops an index
+    second finds it gone: neither fails to start."""
+    cases = database["workflow_cases"]
+    for field in NARROWEST_FIRST:
+        await cases.create_index([(field, ASCENDING), ("opened_at", DESCENDING)])
+    await cases.insert_many([stored_before(n) for n in range(50)])
+    await asyncio.gather(*(CaseStore(database, DeadlinePolicy()).ensure_indexes() for _ in range(3)))
+    assert not set(await cases.index_information()) & set(REPLACED)
+    assert await cases.count_documents({"listing_keys": {"$exists": False}}) == 0
