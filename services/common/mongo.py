@@ -47,6 +47,7 @@ def make_mongo_client(settings: ServiceSettings, app_name: str) -> AsyncMongoCli
 
 
 DUPLICATE_KEY = 11000
+INDEX_NOT_FOUND = 27
 
 
 async def insert_new(collection: AsyncCollection[dict[str, Any]],

@@ -54,7 +54,7 @@ from ..domain.statistics import DivisionCounts
 from .contributions import Contribution, Doc, Intent
 
 ATTEMPTS = 5
-COUNTED_AT_ONCE = 200  # cases counted together by the relay (the sweep's default limit)
+COUNTED_AT_ONCE = 200  # cases counted together, by the relay and by a sweep
 BUSY_PAUSE_SECONDS = 0.05  # another projector is applying the case's previous change: it takes a moment
 
 
@@ -186,7 +186,7 @@ class ProgressStore:
         if doc is not None and doc.get("tally_pending"):
             await self.project_version(group_id, doc["version"], doc.get("tally", {}), wait)
 
-    async def sweep(self, limit: int = 200, leave: Collection[str] = ()) -> int:
+    async def sweep(self, limit: int = COUNTED_AT_ONCE, leave: Collection[str] = ()) -> int:
         """Count the cases whose projection did not happen after their write (a crash, a busy case);
         a case another projector is at work on is left for the next sweep, and so are the cases in
         ``leave`` (those the process's relay is about to count: two projectors on one case slow each

@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 from xueji_contracts.evidence import EvidenceStored
 
-from services.common.mongo import insert_new
+from services.common.mongo import INDEX_NOT_FOUND, insert_new
 from services.common.outbox import Entry, push, with_outbox
 
 from ..domain.case import AuditEntry, Case, Stage
@@ -31,7 +31,6 @@ from ..domain.progress import tally
 from ..domain.views import EvidenceFile, link_of
 
 Doc = dict[str, Any]
-INDEX_NOT_FOUND = 27
 
 
 # the listing fields over members and arbiters, narrowest first (see ``listing_query``): each value is

@@ -19,6 +19,7 @@ from xueji_contracts.problems import MemberBrief, MembershipChanged, ProblemClea
 
 from services.common.settings import ServiceSettings
 from services.workflow import usecases
+from services.workflow.adapters import progress as progress_module
 from services.workflow.adapters.progress import ProgressStore
 from services.workflow.adapters.store import CaseStore
 from services.workflow.cases import Cases
@@ -367,3 +368,20 @@ async def test_the_sweep_reaches_past_the_cases_the_relay_holds(db: Db) -> None:
     held, crashed = ids[:4], ids[4]
     assert await progress.sweep(limit=2, leave={str(g) for g in held}) == 1
     assert str(crashed) not in await progress_pending(db)
+
+
+async def test_the_relay_counts_a_large_round_in_parts(monitored: tuple[Db, Writes],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round of more published cases than are counted at once is counted part by part, each part
+    with one update of the cases, and every case is counted and emptied."""
+    db, writes = monitored
+    monkeypatch.setattr(progress_module, "COUNTED_AT_ONCE", 16)
+    cases, progress = wired(db, counted=False)
+    assert isinstance(cases.relay, RecordingPublisher)
+    await open_groups(cases, 40)
+    writes.sent.clear()
+    await progress.count_and_empty(db["workflow_cases"], list(cases.relay.written))
+    assert writes.sent["workflow_cases"] == 3  # 16 + 16 + 8
+    assert await db["workflow_cases"].count_documents(
+        {"$or": [{"has_outbox": True}, {"tally_pending": True}]}) == 0
+    assert await counters(db) == await recounted(db)
