@@ -1,11 +1,12 @@
 """Soak: the whole system at a steady load, disrupted again and again, then checked exactly (issue 24).
 
-    ./dev soak [--minutes 10] [--rate 20] [--seed S]
+    ./dev soak [--minutes 10] [--rate 120] [--problems-per-minute 100] [--seed S]
 
 On a fresh stack of its own, every service and the population stand-in run as processes. For
-``--minutes`` the run sends registrations at ``--rate`` per second (default 20/s: half the pipeline
-benchmark's end-to-end rate is of registrations nobody acts on, and is far more than the people,
-inboxes and webhooks of this load keep up with; README "Soak").
+``--minutes`` the run sends registrations at ``--rate`` per second (default 120/s: half the
+pipeline benchmark's end-to-end rate on two cores, bench/RESULTS.md). Among them come
+``--problems-per-minute`` problems (default 100: what the people, inboxes and webhooks of one local
+database on two cores settle as they come; README "Soak"); the rest are clean records.
 Meanwhile the schools, bureaus and the arbiter act on the problems that appear through the HTTP
 API (attest with evidence, amend, delete with the leader, review, arbitrate, re-initiate), and two
 province systems receive their webhooks. At moments drawn from the seed it kills (-9) every
@@ -31,16 +32,22 @@ import sys
 import time
 from pathlib import Path
 
+from . import plan
 from .run import Soak
+
+# registrations per second by default: half the pipeline benchmark's end-to-end rate on two cores
+# (240–450/s in the runs of 2026-12-03, bench/RESULTS.md)
+RATE = 120.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="./dev soak", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the load runs (default 10)")
-    parser.add_argument("--rate", type=float, default=20.0,
-                        help="registrations per second (default 20; README \"Soak\" says why not "
-                        "half the pipeline benchmark's rate)")
+    parser.add_argument("--rate", type=float, default=RATE,
+                        help=f"registrations per second (default {RATE:g}: half the pipeline's rate)")
+    parser.add_argument("--problems-per-minute", type=float, default=plan.PROBLEMS_PER_MINUTE,
+                        help=f"problems among them that people settle (default {plan.PROBLEMS_PER_MINUTE:g})")
     parser.add_argument("--seed", type=int, default=None, help="the run's seed (default: a new one, printed)")
     parser.add_argument("--drain-minutes", type=float, default=5.0,
                         help="how long to wait for the load to drain before checking anyway (default 5)")
@@ -49,7 +56,8 @@ def main() -> None:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     stack = Path(os.environ.get("XUEJI_STACK_DIR", ".local/soak-stack"))
     home = stack / "soak" / time.strftime("%Y%m%d-%H%M%S")
-    soak = Soak(seed=seed, minutes=args.minutes, rate=args.rate, home=home,
+    soak = Soak(seed=seed, minutes=args.minutes, rate=args.rate,
+                problems_per_minute=args.problems_per_minute, home=home,
                 drain_seconds=args.drain_minutes * 60)
     sys.exit(0 if asyncio.run(soak.run()) else 1)
 

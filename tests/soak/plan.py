@@ -1,7 +1,10 @@
 """What a soak run sends and disrupts, all drawn from its seed.
 
 The registrations come in units: a clean record, or the records of one problem that the people
-settle (``people.py``). Each record's final status in the identity index is known in advance.
+settle (``people.py``). Each record's final status in the identity index is known in advance. The
+registrations come at the load's rate, the problems at the pace people settle them: the two are
+set apart, so that a load as fast as the pipeline's does not bury the people, inboxes and webhooks
+under more problems than two cores settle.
 The disruptions come at random moments of the load, every service kind killed in turn.
 """
 
@@ -19,10 +22,13 @@ from ..unit.dedup.factories import BIRTH, record
 
 CLEAN, SAME_DISTRICT, ARBITRATED, CROSS_PROVINCE, BAD_NUMBER = (
     "clean", "same_district", "arbitrated", "cross_province", "bad_number")
-# How often each unit is drawn: mostly clean records, as in a real intake. The problems of the two
-# webhook provinces are kept few enough for notify to deliver their events as they come (a problem
-# makes 8–20 case events; bench/RESULTS.md "Notify"), the others are in Guangdong.
-SHARES = {CLEAN: 0.905, SAME_DISTRICT: 0.035, BAD_NUMBER: 0.03, ARBITRATED: 0.012, CROSS_PROVINCE: 0.018}
+# How often each kind of problem is drawn, among the problems. The problems of the two webhook
+# provinces are kept few enough for notify to deliver their events as they come (a problem makes
+# 8–20 case events; bench/RESULTS.md "Notify"), the others are in Guangdong.
+PROBLEM_SHARES = {SAME_DISTRICT: 0.37, BAD_NUMBER: 0.32, ARBITRATED: 0.12, CROSS_PROVINCE: 0.19}
+# Problems per minute by default: what the people, inboxes and webhooks of one local database on two
+# cores settle as they come (a 10-minute run at 103 a minute drained 165 s after its load)
+PROBLEMS_PER_MINUTE = 100.0
 # the schools of each kind of unit: (district, school) for member A and member B
 SCHOOLS: dict[str, tuple[tuple[str, str], ...]] = {
     CLEAN: (("630102", "6301020001"), ("110105", "1101050001"), ("440103", "4401030001")),
@@ -95,13 +101,14 @@ def unit(numbers: Numbers, kind: str) -> Unit:
     return Unit(kind, pair, final)
 
 
-def units(rng: random.Random, registrations: int) -> list[Unit]:
-    """Units until ``registrations`` records (a pair may end one over)."""
-    numbers, made, count = Numbers(rng, set(), set()), [], 0
-    kinds, weights = list(SHARES), list(SHARES.values())
-    while count < registrations:
-        made.append(unit(numbers, rng.choices(kinds, weights)[0]))
-        count += len(made[-1].records)
+def units(rng: random.Random, registrations: int, problems: int) -> list[Unit]:
+    """``problems`` problems, each kind by its share, among clean records to ``registrations``
+    records in all (or the problems' records, when they are more), in an order drawn from ``rng``."""
+    numbers = Numbers(rng, set(), set())
+    kinds = rng.choices(list(PROBLEM_SHARES), list(PROBLEM_SHARES.values()), k=problems)
+    made = [unit(numbers, kind) for kind in kinds]
+    made += [unit(numbers, CLEAN) for _ in range(registrations - sum(len(u.records) for u in made))]
+    rng.shuffle(made)
     return made
 
 

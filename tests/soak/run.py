@@ -42,6 +42,7 @@ class Soak:
     seed: int
     minutes: float
     rate: float
+    problems_per_minute: float
     home: Path
     drain_seconds: float
     unheld: list[Unheld] = field(default_factory=list)  # partitions the broker left to no one, undone
@@ -52,10 +53,12 @@ class Soak:
 
     async def run(self) -> bool:
         rng = random.Random(self.seed)
-        units = plan.units(rng, int(self.rate * self.load_seconds))
+        problems = round(self.problems_per_minute * self.minutes)
+        units = plan.units(rng, int(self.rate * self.load_seconds), problems)
         schedule = plan.disruptions(rng, self.load_seconds, max(1, round(self.minutes / 2)))
         kinds = Counter(u.kind for u in units)
-        print(f"== soak: seed {self.seed}, {self.minutes:g} min at {self.rate:g} registrations/s: "
+        print(f"== soak: seed {self.seed}, {self.minutes:g} min at {self.rate:g} registrations/s and "
+              f"{self.problems_per_minute:g} problems a minute: "
               f"{sum(len(u.records) for u in units):,} registrations "
               f"({', '.join(f'{k} {n}' for k, n in kinds.items())}); {len(schedule)} disruptions", flush=True)
         self.home.mkdir(parents=True, exist_ok=True)
@@ -84,7 +87,7 @@ class Soak:
         await sender.poison(poisoned)
         answers = Answers()
         cells = [Cell(system, kind, [u for u in units if u.kind == kind], answers)
-                 for kind in plan.SHARES if kind != plan.CLEAN]
+                 for kind in plan.PROBLEM_SHARES]
         for cell in cells:
             cell.start()
         began = time.monotonic()
