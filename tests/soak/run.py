@@ -81,7 +81,6 @@ class Soak:
     async def drive(self, system: System, provinces: dict[str, Province], units: list[plan.Unit],
                     schedule: list[plan.Disruption]) -> bool:
         settings = ServiceSettings()
-        uri = settings.MONGO_URI.get_secret_value()
         sender = Sender(settings.KAFKA_BOOTSTRAP)
         poisoned: list[tuple[bytes, str]] = []
         await sender.poison(poisoned)
@@ -91,7 +90,8 @@ class Soak:
         for cell in cells:
             cell.start()
         began = time.monotonic()
-        throughput = Throughput(uri, system.database, began)
+        throughput = Throughput(settings.KAFKA_BOOTSTRAP, system.consumer_group("dedup") + ".registrations",
+                                began)
         disruptor = Disruptor(system, provinces, schedule, began)
         kafka = next(s for s in local_stack().servers() if s.name == "kafka")
         watchdog = Watchdog(system, settings.KAFKA_BOOTSTRAP, began,
@@ -115,8 +115,8 @@ class Soak:
     async def drain_and_check(self, system: System, provinces: dict[str, Province], units: list[plan.Unit],
                               answers: Answers, cells: list[Cell], poisoned: list[tuple[bytes, str]],
                               sender: Sender, throughput: Throughput, disruptor: Disruptor) -> bool:
-        began, uri = disruptor.began, throughput.mongo_uri
         settings = ServiceSettings()
+        began, uri = disruptor.began, settings.MONGO_URI.get_secret_value()
         print("   disruptions (seconds after the load began):", flush=True)
         sent = await sender.registrations(units, began, self.rate, poisoned)
         print(f"   load sent: {sent:,} registrations in {time.monotonic() - began:.0f} s", flush=True)
@@ -124,7 +124,7 @@ class Soak:
         await sender.stop()
         with MongoClient[Doc](uri) as mongo:
             db = mongo[system.database]
-            drained = await self.drain(db, units, began)
+            drained = await self.drain(system, db, units, began)
             for cell in cells:
                 cell.stopped.set()
             for cell in cells:
@@ -139,29 +139,44 @@ class Soak:
         self.report(disruptor, throughput, results, drained)
         return drained and not disruptor.failures and all(r.failures == 0 for r in results)
 
-    async def drain(self, db: Database[Doc], units: list[plan.Unit], began: float) -> bool:
-        """Until every record has its final status and every planned case is closed."""
+    async def drain(self, system: System, db: Database[Doc], units: list[plan.Unit], began: float) -> bool:
+        """Until every record has its final status and every planned case is closed.
+
+        It polls what is cheap to read: the planned cases, and the records of the problems by the
+        index on their holder. Only when those are done does it read every record's status, a scan
+        of the whole index (a load on the system under test that grows with the run)."""
         final = Counter(s.value for u in units for s in u.final)
-        cases = sum(1 + (u.kind == plan.ARBITRATED) for u in units if u.kind != plan.CLEAN)
-        deadline, said = time.monotonic() + self.drain_seconds, 0.0
+        vault = Vault(system.env("dedup")["XUEJI_PEPPER"].encode())
+        problems = [u for u in units if u.kind != plan.CLEAN]
+        holders = [vault.record_id(r.registry_number) for u in problems for r in u.records]
+        settled = Counter(s.value for u in problems for s in u.final)
+        cases = sum(1 + (u.kind == plan.ARBITRATED) for u in problems)
+        deadline, said, scanned = time.monotonic() + self.drain_seconds, 0.0, 0.0
+
+        def statuses(query: Doc) -> Counter[str]:
+            found = db[store.COLLECTION].find(query, {"record.status": 1})
+            return Counter(d["record"]["status"] for d in found)
 
         def now() -> tuple[Counter[str], int]:
-            statuses = Counter(d["record"]["status"]
-                               for d in db[store.COLLECTION].find(store.HOMES, {"record.status": 1}))
-            return statuses, db["workflow_cases"].count_documents({"closed": True})
+            found: Counter[str] = Counter()
+            for i in range(0, len(holders), 1000):
+                found += statuses({"holder": {"$in": holders[i:i + 1000]}})
+            return found, db["workflow_cases"].count_documents({"closed": True})
 
         while time.monotonic() < deadline:
             try:
-                statuses, closed = await asyncio.to_thread(now)
+                found, closed = await asyncio.to_thread(now)
+                if found == settled and closed == cases and time.monotonic() - scanned > 10:
+                    scanned = time.monotonic()
+                    if await asyncio.to_thread(statuses, store.HOMES) == final:
+                        print(f"   drained {time.monotonic() - began:.0f} s after the load began", flush=True)
+                        return True
             except Exception:  # the database may still be coming back
                 await asyncio.sleep(2)
                 continue
-            if statuses == final and closed == cases:
-                print(f"   drained {time.monotonic() - began:.0f} s after the load began", flush=True)
-                return True
             if time.monotonic() - said > 15:
                 said = time.monotonic()
-                print(f"   draining: statuses {dict(statuses)} of {dict(final)}, "
+                print(f"   draining: the problems' records {dict(found)} of {dict(settled)}, "
                       f"{closed}/{cases} cases closed", flush=True)
             await asyncio.sleep(2)
         print(f"   NOT DRAINED within {self.drain_seconds:.0f} s; checking what there is", flush=True)
