@@ -57,10 +57,11 @@ RECORD_FIELDS = tuple(f.name for f in fields(RecordState) if f.name != "registry
 # it sealed (``vault``), since a G registry number is the full ID number.
 
 
-def record_to_doc(state: RecordState, vault: Vault) -> Doc:
+def record_to_doc(state: RecordState, vault: Vault, sealed: str | None = None) -> Doc:
+    """The record's fields, its registry number sealed (``sealed``: sealed already)."""
     # every field is a scalar but these: a field-by-field copy, not ``asdict``'s deep one (hot path)
     doc: Doc = {name: getattr(state, name) for name in RECORD_FIELDS}
-    doc["sealed_registry_number"] = vault.seal(state.registry_number)
+    doc["sealed_registry_number"] = sealed or vault.seal(state.registry_number)
     doc["birth_date"] = state.birth_date.isoformat()
     doc["id_birth"] = state.id_birth.isoformat() if state.id_birth else None
     doc["id_static_reasons"] = list(state.id_static_reasons)
@@ -83,11 +84,18 @@ def record_from_doc(doc: Doc, vault: Vault) -> RecordState:
     return RecordState(registry_number=vault.open(doc["sealed_registry_number"]), **values)
 
 
-def group_to_doc(group: Group, vault: Vault) -> Doc:
-    """Members by the hash of their registry number, the number itself sealed in their brief."""
+def group_to_doc(group: Group, vault: Vault, sealed: dict[str, tuple[str, str]] | None = None) -> Doc:
+    """Members by the hash of their registry number, the number itself sealed in their brief
+    (``sealed``: the record id and sealed number of some, made already)."""
+    known = sealed or {}
+
+    def member(rn: str) -> tuple[str, str]:
+        return known.get(rn) or (vault.record_id(rn), vault.seal(rn))
+
+    members = {rn: member(rn) for rn in group.members}
     return {
         "sealed_key": vault.seal(group.key) if group.key.startswith(ID_PREFIX) else group.key,
-        "members": {vault.record_id(rn): {**brief.model_dump(mode="json"), "registry_number": vault.seal(rn)}
+        "members": {members[rn][0]: {**brief.model_dump(mode="json"), "registry_number": members[rn][1]}
                     for rn, brief in group.members.items()},
         "group_id": str(group.group_id) if group.group_id else None,
         "problem_type": group.problem_type.value if group.problem_type else None,
@@ -166,13 +174,17 @@ class IdentityStore:
     async def insert_new(self, founded: list[tuple[Group, RecordState]]) -> set[str]:
         """Store records with the one-member groups they found (one insert each); return the
         registry numbers not stored, because their key is held or they are stored already."""
-        docs = [{"_id": self.vault.group_id(group.key), **group_to_doc(group, self.vault), "version": 1,
-                 **self._home(state)} for group, state in founded]
+        docs = []
+        for group, state in founded:  # the record's id and sealed number made once, for both halves
+            sealed = {state.registry_number: (self.vault.record_id(state.registry_number),
+                                              self.vault.seal(state.registry_number))}
+            docs.append({"_id": self.vault.group_id(group.key), **group_to_doc(group, self.vault, sealed),
+                         "version": 1, **self._home(state, *sealed[state.registry_number])})
         return await self._write([InsertOne(d) for d in docs], [s.registry_number for _, s in founded])
 
-    def _home(self, state: RecordState) -> Doc:
-        return {"holder": self.vault.record_id(state.registry_number),
-                "record": record_to_doc(state, self.vault), "record_version": 1}
+    def _home(self, state: RecordState, record_id: str | None = None, sealed: str | None = None) -> Doc:
+        return {"holder": record_id or self.vault.record_id(state.registry_number),
+                "record": record_to_doc(state, self.vault, sealed), "record_version": 1}
 
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
         """Record ``verified`` answers (registry number, request id) of records still waiting for them.

@@ -3,6 +3,7 @@
 import hmac
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypedDict
 
 from xueji_contracts import refs as masks
 from xueji_contracts.commands import AmendedFields
@@ -126,30 +127,41 @@ def _search_key_of(name: str, search_key: bytes) -> str | None:
     return name_key(search_key, name) if search_key else None
 
 
-def _with_id_number(state: RecordState, raw: str | None, pepper: bytes, today: date) -> RecordState:
+class IdFields(TypedDict):
+    id_hash: str | None
+    masked_id_number: str | None
+    id_static_reasons: tuple[str, ...]
+    id_gender: int | None
+    id_birth: date | None
+    id_matches_registry: bool
+
+
+def _id_fields(registry_number: str, raw: str | None, pepper: bytes, today: date) -> IdFields:
+    """What the index keeps of a record's ID number (none: the fields of a record without one)."""
     if not raw or not raw.strip():
-        return replace(state, id_hash=None, masked_id_number=None, id_static_reasons=(), id_gender=None,
-                       id_birth=None, id_matches_registry=False)
+        return {"id_hash": None, "masked_id_number": None, "id_static_reasons": (), "id_gender": None,
+                "id_birth": None, "id_matches_registry": False}
     # the reasons of the number alone are stored; its mismatches with the record are derived
     number, static = check_id_number(raw, today)
     material = number or "".join(raw.split()).upper()
-    return replace(
-        state, id_hash=keyed_hash(pepper, f"id|{material}"), masked_id_number=mask_id_number(material),
-        id_static_reasons=static,
-        id_gender=gender_of(number) if number else None,
-        id_birth=birth_date_of(number) if number else None,
-        id_matches_registry=state.registry_number == f"G{material}")
+    return {"id_hash": keyed_hash(pepper, f"id|{material}"), "masked_id_number": mask_id_number(material),
+            "id_static_reasons": static, "id_gender": gender_of(number) if number else None,
+            "id_birth": birth_date_of(number) if number else None,
+            "id_matches_registry": registry_number == f"G{material}"}
 
 
-def record_state(record: StudentRecord, pepper: bytes, today: date, search_key: bytes = b"") -> RecordState:
-    """The index entry of a registered record; ``search_key`` keys the name the workflow finds it by."""
-    state = RecordState(
+def record_state(record: StudentRecord, pepper: bytes, today: date, search_key: bytes = b"",
+                 applied_sources: tuple[str, ...] = ()) -> RecordState:
+    """The index entry of a registered record; ``search_key`` keys the name the workflow finds it by.
+    Built in one go: a registration's entry is the hot path, and each copy of a frozen dataclass
+    sets every field again."""
+    raw = record.id_number if record.id_type is IdType.RESIDENT_ID else None
+    return RecordState(
         registry_number=record.registry_number, status=record.status, school_code=record.school_code,
         district_code=record.district_code, id_type=record.id_type, gender=int(record.gender),
         birth_date=record.birth_date, name_hash=keyed_hash(pepper, f"name|{normalise_name(record.name)}"),
-        masked_name=mask_name(record.name), name_search_key=_search_key_of(record.name, search_key))
-    return _with_id_number(state, record.id_number if record.id_type is IdType.RESIDENT_ID else None,
-                           pepper, today)
+        masked_name=mask_name(record.name), name_search_key=_search_key_of(record.name, search_key),
+        applied_sources=applied_sources, **_id_fields(record.registry_number, raw, pepper, today))
 
 
 def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, today: date,
@@ -168,5 +180,6 @@ def amended_state(state: RecordState, changes: AmendedFields, pepper: bytes, tod
                       name_search_key=_search_key_of(changes.name, search_key))
     if changes.id_number is not None or new.id_type is not IdType.RESIDENT_ID:
         raw = changes.id_number if new.id_type is IdType.RESIDENT_ID else None
-        new = replace(_with_id_number(new, raw, pepper, today), population=None, population_request_id=None)
+        new = replace(new, **_id_fields(new.registry_number, raw, pepper, today), population=None,
+                      population_request_id=None)
     return new

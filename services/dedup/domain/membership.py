@@ -38,12 +38,16 @@ def membership_ops(rn: str, old: RecordState | None, new: RecordState | None, pe
     return ops
 
 
-def population_request(state: RecordState, asked: tuple[str, str] | None
-                       ) -> tuple[RecordState, PopulationQuestion | None]:
+StoredAndAsked = tuple[RecordState, PopulationQuestion | None]
+
+
+def population_request(state: RecordState, asked: tuple[str, str] | None,
+                       batch: Callable[[], str] | None = None) -> StoredAndAsked:
     """The record as stored and the question to ask (in a batch), for a message that gave the raw number and
     name (``asked``): a record not yet asked about is asked under a new id it then awaits; one
     still awaiting an answer is asked again under the same id (the message is read again after
-    a stop before sending, and the database answers each id once); any other is not asked."""
+    a stop before sending, and the database answers each id once); any other is not asked.
+    A record asked about keeps the batch its question goes in, from ``batch`` when given."""
     if asked is None:
         return state, None
     if state.needs_population_check():
@@ -55,4 +59,5 @@ def population_request(state: RecordState, asked: tuple[str, str] | None
     raw_number, name = asked
     question = PopulationQuestion(request_id=request_id, registry_number=state.registry_number,
                                   id_number=normalise_id_number(raw_number), name=name)
-    return replace(state, population_request_id=str(request_id)), question
+    batch_id = batch() if batch else state.population_batch_id
+    return replace(state, population_request_id=str(request_id), population_batch_id=batch_id), question

@@ -36,14 +36,13 @@ def registered(event: StudentRegistered | StudentUpdated, pepper: bytes, today: 
             # a registration sent again never brings back a record the platform deleted meanwhile;
             # an upstream change of it (StudentUpdated) still applies
             return old
-        new = record_state(record, pepper, today, search_key)
-        if old and (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
-            new = replace(new, population=old.population, population_request_id=old.population_request_id)
         remembered = ((*old.applied_sources, source) if old else (source,))[-REMEMBERED_SOURCES:]
-        new = replace(new, applied_sources=remembered)
-        # an attested identity stays accepted while it is the same; any change is checked again
+        new = record_state(record, pepper, today, search_key, applied_sources=remembered)
         if old is None:
             return new
+        if (old.id_hash, old.name_hash) == (new.id_hash, new.name_hash):
+            new = replace(new, population=old.population, population_request_id=old.population_request_id)
+        # an attested identity stays accepted while it is the same; any change is checked again
         return replace(new, id_attested=old.id_attested, applied_amendments=old.applied_amendments,
                        last_amendment_kept_key=old.last_amendment_kept_key)
 

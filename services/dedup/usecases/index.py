@@ -29,7 +29,7 @@ group membership.
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from xueji_contracts.envelope import Envelope
@@ -64,22 +64,22 @@ class Change:
 
 
 class Asking:
-    """The questions of one call, each given its batch (up to ``MAX_BATCH``) before the record that
-    awaits it is stored, since the record keeps its batch."""
+    """The questions of one call, each given its batch (up to ``MAX_BATCH``, ``batch``) before the
+    record that awaits it is stored, since the record keeps its batch."""
 
     def __init__(self) -> None:
         self.batches: dict[str, list[PopulationQuestion]] = {}
         self._current, self._assigned = "", 0
 
-    def assign(self, state: RecordState) -> RecordState:
-        """The record as stored: awaiting its question in the batch now being filled."""
+    def batch(self) -> str:
+        """The batch now being filled, for one more question."""
         if not self._current or self._assigned >= MAX_BATCH:
             self._current, self._assigned = str(uuid4()), 0
         self._assigned += 1
-        return replace(state, population_batch_id=self._current)
+        return self._current
 
     def ask(self, state: RecordState, question: PopulationQuestion) -> None:
-        """Send the question, once its record is stored (under the batch ``assign`` gave it)."""
+        """Send the question, once its record is stored (under the batch ``batch`` gave it)."""
         self.batches.setdefault(state.population_batch_id or str(uuid4()), []).append(question)
 
     def produced(self) -> Produced:
@@ -155,9 +155,8 @@ class Indexer:
                 for key, op in change.group_ops(new) if change.group_ops else ():
                     group_ops[key].append(op)
                 if new is not None:
-                    new, question = population_request(new, change.population_request)
+                    new, question = population_request(new, change.population_request, asking.batch)
                     if question:
-                        new = asking.assign(new)
                         asked[rn].append((new, question))
                 if change.report:  # sent again on redelivery, like a population request
                     event = change.report(new)
@@ -219,9 +218,8 @@ class Indexer:
         for rn, (change, state, key) in candidates.items():
             if keys[key] > 1:
                 continue
-            state, question = population_request(state, change.population_request)
+            state, question = population_request(state, change.population_request, asking.batch)
             if question:
-                state = asking.assign(state)
                 asked.append((state, question))
             founded.append((Group(key, members={rn: state.brief()}), state))
         unstored = await self.store.insert_new(founded)

@@ -44,6 +44,15 @@ def test_a_record_not_asked_yet_is_asked_under_a_new_id_it_then_awaits() -> None
     assert stored.population_request_id == str(request.request_id) and stored.awaits_population()
 
 
+def test_a_record_asked_about_keeps_the_batch_its_question_goes_in() -> None:
+    stored, request = population_request(state(), (NUMBER, "张三"), batch=lambda: "batch-1")
+    assert request is not None and stored.population_batch_id == "batch-1"
+    again, _ = population_request(stored, (NUMBER, "张三"), batch=lambda: "batch-2")
+    assert again.population_batch_id == "batch-2"  # asked again in the batch now being filled
+    answered = state(population=PopulationOutcome.VERIFIED, population_request_id="r")
+    assert population_request(answered, (NUMBER, "张三"), batch=lambda: "b")[0].population_batch_id is None
+
+
 def test_a_record_awaiting_an_answer_is_asked_again_under_the_same_id() -> None:
     waiting, first = population_request(state(), (NUMBER, "张三"))
     again, second = population_request(waiting, (NUMBER, "张三"))

@@ -1,5 +1,6 @@
 """Questions to the population database travel in batches, and a batch is answered by one message."""
 
+from dataclasses import replace
 from uuid import uuid4
 
 import pytest
@@ -33,7 +34,7 @@ def test_the_questions_of_one_call_go_out_in_batches_keyed_by_their_batch_id() -
     state = record_state(record(1, number=id_number()), PEPPER, TODAY)
     stored = []
     for q in asked:
-        awaiting = asking.assign(state)
+        awaiting = replace(state, population_batch_id=asking.batch())
         stored.append(awaiting.population_batch_id)
         asking.ask(awaiting, q)
     produced = asking.produced()
