@@ -1,12 +1,12 @@
 """Soak: the whole system at a steady load, disrupted again and again, then checked exactly (issue 24).
 
-    ./dev soak [--minutes 10] [--rate 120] [--problems-per-minute 100] [--seed S]
+    ./dev soak [--minutes 10] [--rate 120] [--problems-per-minute 50] [--seed S]
 
 On a fresh stack of its own, every service and the population stand-in run as processes. For
 ``--minutes`` the run sends registrations at ``--rate`` per second (default 120/s: half the
 pipeline benchmark's end-to-end rate on two cores, bench/RESULTS.md). Among them come
-``--problems-per-minute`` problems (default 100: what the people, inboxes and webhooks of one local
-database on two cores settle as they come; README "Soak"); the rest are clean records.
+``--problems-per-minute`` problems (default 50: what the people, inboxes and webhooks settle
+beside that load on one local database and two cores; README "Soak"); the rest are clean records.
 Meanwhile the schools, bureaus and the arbiter act on the problems that appear through the HTTP
 API (attest with evidence, amend, delete with the leader, review, arbitrate, re-initiate), and two
 province systems receive their webhooks. At moments drawn from the seed it kills (-9) every

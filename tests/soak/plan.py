@@ -26,9 +26,10 @@ CLEAN, SAME_DISTRICT, ARBITRATED, CROSS_PROVINCE, BAD_NUMBER = (
 # provinces are kept few enough for notify to deliver their events as they come (a problem makes
 # 8–20 case events; bench/RESULTS.md "Notify"), the others are in Guangdong.
 PROBLEM_SHARES = {SAME_DISTRICT: 0.37, BAD_NUMBER: 0.32, ARBITRATED: 0.12, CROSS_PROVINCE: 0.19}
-# Problems per minute by default: what the people, inboxes and webhooks of one local database on two
-# cores settle as they come (a 10-minute run at 103 a minute drained 165 s after its load)
-PROBLEMS_PER_MINUTE = 100.0
+# Problems per minute by default: what the people, inboxes and webhooks settle beside 120
+# registrations/s on one local database and two cores (at 100 a minute a 10-minute run had not
+# drained 10 minutes after its load; at 50 it drained 200 s after; bench/RESULTS.md "Soak")
+PROBLEMS_PER_MINUTE = 50.0
 # the schools of each kind of unit: (district, school) for member A and member B
 SCHOOLS: dict[str, tuple[tuple[str, str], ...]] = {
     CLEAN: (("630102", "6301020001"), ("110105", "1101050001"), ("440103", "4401030001")),
