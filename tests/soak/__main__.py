@@ -36,7 +36,7 @@ from . import plan
 from .run import Soak
 
 # registrations per second by default: half the pipeline benchmark's end-to-end rate on two cores
-# (240–450/s in the runs of 2026-12-03, bench/RESULTS.md)
+# (184–449/s in the runs of 2026-12-03, 275/s in the last; bench/RESULTS.md)
 RATE = 120.0
 
 
