@@ -18,7 +18,7 @@ published inside it: the trace goes on however late, and from whichever process,
 import asyncio
 import logging
 from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -67,9 +67,12 @@ async def clear(collection: AsyncCollection[dict[str, Any]], written: Written) -
         await collection.bulk_write(ops, ordered=False)
 
 
-async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200) -> Written:
-    """Documents whose entries are not published yet (a writer stopped before its relay ran)."""
-    found = collection.find({"has_outbox": True}, {"outbox": 1, "version": 1}).limit(limit)
+async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200,
+                  leave: Collection[Any] = ()) -> Written:
+    """Documents whose entries are not published yet (a writer stopped before its relay ran), but
+    those in ``leave`` (in the query: under load they could fill the limit)."""
+    query: dict[str, Any] = {"has_outbox": True, **({"_id": {"$nin": list(leave)}} if leave else {})}
+    found = collection.find(query, {"outbox": 1, "version": 1}).limit(limit)
     return [(d["_id"], d["version"], d.get("outbox", [])) async for d in found]
 
 
@@ -141,8 +144,9 @@ class OutboxRelay:
                 self._published.popitem(last=False)
 
     async def sweep(self, limit: int = 200) -> int:
-        """Publish what crashed writers left behind."""
-        written = await pending(self.collection, limit)
+        """Publish what crashed writers left behind (not what this relay published and has yet to
+        empty)."""
+        written = await pending(self.collection, limit, leave=self.waiting())
         observe_outbox(self.collection.name, written, self._published, utc_now())
         if written:
             await self.publish(written)

@@ -53,3 +53,33 @@ async def test_published_in_order_emptied_after_and_never_twice_by_one_process(
     assert [i for key, i in seen if key == b"c"] == ["c1"]
     assert await docs.count_documents({"has_outbox": True}) == 0
     await mongo.drop_database(f"outbox_{unique}")
+
+
+async def test_the_sweep_reaches_past_what_the_relay_still_holds(
+    mongo: AsyncMongoClient[dict[str, Any]], unique: str
+) -> None:
+    """Under load the relay holds many published outboxes while it gathers; the sweep's limit must
+    not be filled with them, or what a crashed writer left waits until the load is over."""
+    topic, docs = f"test.outbox.{unique}", mongo[f"outbox_held_{unique}"]["docs"]
+    held: Written = []
+    for doc in ("h1", "h2", "h3"):
+        stored = entries(doc, f"{doc}-e", topic=topic)
+        await docs.insert_one({"_id": doc, "version": 1, "outbox": stored, "has_outbox": True})
+        held.append((doc, 1, stored))
+    crashed = entries("c", "c-e", topic=topic)
+    await docs.insert_one({"_id": "c", "version": 1, "outbox": crashed, "has_outbox": True})
+    broker = KafkaBroker(ServiceSettings().KAFKA_BOOTSTRAP)
+    await broker.start()
+    try:
+        relay = OutboxRelay(docs, broker, clear_after=3)
+        await relay.publish(held)
+        assert relay.waiting() == {"h1", "h2", "h3"}
+        assert await relay.sweep(limit=3) == 1  # the crashed writer's entry, past the three held
+        assert relay.waiting() == {"h1", "h2", "h3", "c"}
+        await relay.settled()
+    finally:
+        await broker.stop()
+    seen = [json.loads(m.value)["id"] for m in await read_all(topic)]
+    assert sorted(seen) == ["c-e", "h1-e", "h2-e", "h3-e"]  # each once
+    assert await docs.count_documents({"has_outbox": True}) == 0
+    await mongo.drop_database(f"outbox_held_{unique}")
