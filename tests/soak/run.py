@@ -146,7 +146,7 @@ class Soak:
         index on their holder. Only when those are done does it read every record's status, a scan
         of the whole index (a load on the system under test that grows with the run)."""
         final = Counter(s.value for u in units for s in u.final)
-        vault = Vault(system.env("dedup")["XUEJI_PEPPER"].encode())
+        vault = vault_of(system)
         problems = [u for u in units if u.kind != plan.CLEAN]
         holders = [vault.record_id(r.registry_number) for u in problems for r in u.records]
         settled = Counter(s.value for u in problems for s in u.final)
@@ -198,7 +198,7 @@ class Soak:
     async def check(self, system: System, db: Database[Doc], units: list[plan.Unit], answers: Answers,
                     provinces: dict[str, Province], topics: dict[str, list[Doc]],
                     poisoned: list[tuple[bytes, str]], notify_kills: int) -> list[checks.Check]:
-        vault = Vault(system.env("dedup")["XUEJI_PEPPER"].encode())  # the system's own pepper
+        vault = vault_of(system)
         cases = checks.cases_of(db)
         bootstrap = ServiceSettings().KAFKA_BOOTSTRAP
         for province in sorted({p for c in cases for p in c.get("province_codes", [])} - set(topics)):
@@ -246,6 +246,11 @@ class Soak:
               f"{len(results) - failed}/{len(results)} checks passed (seed {self.seed}); "
               f"{len(disruptor.exits)} service processes ended on their own; the broker left partitions to "
               f"no consumer {len(self.unheld)} times", flush=True)
+
+
+def vault_of(system: System) -> Vault:
+    """Dedup's vault under the system's own pepper: the ids its documents are found by."""
+    return Vault(system.env("dedup")["XUEJI_PEPPER"].encode())
 
 
 async def case_events(bootstrap: str, province: str) -> list[Doc]:
