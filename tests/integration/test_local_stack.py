@@ -1,6 +1,8 @@
 """The local stack: idempotent start, real clients, topics from the catalogue."""
 
 import io
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,8 @@ from xueji_contracts import catalogue
 
 from services.cli.topics import create_topics
 from services.common.settings import ServiceSettings
+
+from ..soak.disruptions import local_stack
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +71,26 @@ async def test_topics_are_created_from_the_catalogue_and_creation_is_idempotent(
         assert {t.name for t in catalogue()} <= existing
     finally:
         await admin.close()
+
+
+def test_a_server_does_not_start_on_a_port_something_else_holds() -> None:
+    stack_module = local_stack()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        server = stack_module.Server("kafka", port)
+        with pytest.raises(SystemExit, match=f"port\\(s\\) {port} on 127.0.0.1 still in use"):
+            stack_module.wait_for_ports(server, timeout=1)
+    stack_module.wait_for_ports(server, timeout=1)  # given back: it may start
+
+
+def test_every_stack_of_the_dev_script_listens_below_the_ephemeral_ports() -> None:
+    """While a server is stopped (the soak stops them on purpose), a client's outgoing connection may
+    take a port of the ephemeral range as its own, and the server could not listen there again."""
+    script = (ROOT / "dev").read_text()
+    ports = [int(p) for p in re.findall(r"XUEJI_(?:KAFKA|MONGO|S3)_PORT=(\d+)", script)]
+    ports += [int(b) + 8 for b in re.findall(r"XUEJI_WEED_PORT_BASE=(\d+)", script)]  # its highest
+    assert len(ports) == 12  # the test, benchmark and soak stacks
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    assert max(ports) < low

@@ -220,8 +220,13 @@ def dead_letters(parked: list[tuple[bytes | None, str]], poisoned: list[tuple[by
                  f"missing from: {sorted({t for _, t in missing})}" if missing else "")
 
 
-def evidence(db: Database[Doc], objects: set[tuple[str, str]], versions: int) -> Check:
+def evidence(db: Database[Doc], stored: tuple[set[tuple[str, str]], int] | str) -> Check:
+    """``stored``: the objects' keys and how many versions they hold, or why they could not be listed."""
     records = {(d["bucket"], d["key"]) for d in db["evidence_files"].find({}, {"bucket": 1, "key": 1})}
+    if isinstance(stored, str):
+        return Check("every evidence object has its record, and every record its object", len(records),
+                     len(records) or 1, f"{len(records)} records; {stored}")
+    objects, versions = stored
     no_object = len(records - objects)
     no_record = len(objects - records)
     return Check("every evidence object has its record, and every record its object",

@@ -26,6 +26,7 @@ from .plan import Disruption
 from .provinces import Province
 
 STACK = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.py"
+SERVER_OF = {"restart the broker": "kafka", "restart the database": "mongodb", "stop the object store": "s3"}
 WINDOW = 5.0  # seconds of the sliding window
 RECOVERED = 0.9
 
@@ -86,8 +87,9 @@ class Disruptor(threading.Thread):
             try:
                 with self.lock:
                     self.make(planned, stack, servers)
-            except Exception as error:  # a disruption that failed is reported, the run goes on
-                self.failures.append(f"{planned.what}: {error!r}")
+            except (Exception, SystemExit) as error:  # stack.py says what failed by SystemExit
+                self.failures.append(f"{planned.what}: {error}")
+                self.bring_back(planned, stack, servers)  # reported as failed; the run goes on
             self.made.append(Made(planned, started, time.monotonic() - self.began))
         self.planned_done.set()
         while not self.stopped.wait(1.0):
@@ -100,6 +102,16 @@ class Disruptor(threading.Thread):
                 print(f"  {at:6.1f} s  {name} ended on its own (exit code {code}); started again", flush=True)
                 self.exits.append(Exit(round(at, 1), name, code))
                 self.system.start(name)
+
+    def bring_back(self, planned: Disruption, stack: Any, servers: dict[str, Any]) -> None:
+        """A stack server that did not come back is restarted once more, as its supervisor would."""
+        if (name := SERVER_OF.get(planned.what)) is None:
+            return
+        try:
+            with self.lock:
+                stack.restart(servers[name])
+        except (Exception, SystemExit) as error:
+            self.failures.append(f"{name} restarted again after that: {error}")
 
     def make(self, planned: Disruption, stack: Any, servers: dict[str, Any]) -> None:
         what = planned.what
