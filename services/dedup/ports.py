@@ -11,7 +11,8 @@ from .domain.identity import RecordState
 
 OutboxEntry = Entry  # plus "version": the version of the document that stored it
 Produced = list[tuple[str, str, OutboxEntry]]  # (collection, document id, entry)
-StoredRecord = tuple[RecordState, int]  # state, version
+StoredRecord = tuple[RecordState, int, str]  # state, version, the id of the document that holds it
+RecordWrite = tuple[RecordState, int]  # the new state, the version it was read at
 UNSTORED = ""  # the collection named by entries no outbox holds: sent, never cleared
 
 
@@ -40,11 +41,16 @@ class IdentityStore(Protocol):
         """Store the ``verified`` answers of population batches (batch id → request ids), read into
         the records awaiting them when they are loaded."""
 
-    async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
+    async def save_records(self, writes: list[RecordWrite]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted."""
 
-    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
-        """Write groups read at their versions with new outbox entries; return the keys that conflicted."""
+    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]],
+                          along: dict[str, RecordWrite] | None = None) -> set[str]:
+        """Write groups read at their versions with new outbox entries; return the keys that conflicted.
+
+        ``along``, by group key: a record that the group's document holds (``load_records`` names
+        the document), written in the same update: both are written, or neither when either was
+        changed by another writer (its key is then among those returned)."""
 
 
 class Publisher(Protocol):

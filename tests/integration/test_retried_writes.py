@@ -91,6 +91,6 @@ async def test_an_index_write_and_a_verified_answer_written_twice_are_stored_onc
 
     await store.record_verified([(state.registry_number, request_id)])
     await store.record_verified([(state.registry_number, request_id)])  # the answer applied again
-    [(stored, version)] = (await store.load_records([state.registry_number])).values()
+    [(stored, version, _)] = (await store.load_records([state.registry_number])).values()
     assert version == 3  # inserted, asked, verified: once each
     assert stored.population_request_id == request_id and stored.population is not None

@@ -15,7 +15,10 @@ never conflict with each other. A write is ``update_one`` filtered on the versio
 with ``upsert=True``, or an insert when it read none: when another consumer wrote first,
 either collides with the existing ``_id`` or ``holder`` (E11000) and the key is reported
 as a conflict, to be re-read and recomputed. This is atomic per key without findAndModify
-(STACK.md). A group's write sets its own fields only, a record's its ``record`` only.
+(STACK.md). A group's write sets its own fields only, a record's its ``record`` only. When one
+change writes a group and the record its document holds (a record founded its key's group, and
+its brief there changes with it), both go in one update filtered on both versions: an update
+costs the database several inserts. If that collides, the use case writes each alone.
 Outbox: events produced by a change of a group are pushed onto it in the same write, so
 state and events are stored together; the relay (``services.common.outbox``) publishes
 them, then empties the outbox if the document is still at the version that stored them.
@@ -40,7 +43,7 @@ from services.common.outbox import push, with_outbox
 
 from ..domain.groups import Group
 from ..domain.identity import RecordState
-from ..ports import OutboxEntry, StoredRecord
+from ..ports import OutboxEntry, RecordWrite, StoredRecord
 from .vault import ID_PREFIX, Vault
 
 Doc = dict[str, Any]
@@ -154,15 +157,16 @@ class IdentityStore:
         self._trips(1)
         found = self.groups.find({"holder": {"$in": [self.vault.record_id(rn) for rn in registry_numbers]}},
                                  {"record": 1, "record_version": 1})
-        loaded = [(record_from_doc(d["record"], self.vault), d["record_version"]) async for d in found]
-        waiting = {state.population_batch_id for state, _ in loaded
+        loaded = [(record_from_doc(d["record"], self.vault), d["record_version"], d["_id"])
+                  async for d in found]
+        waiting = {state.population_batch_id for state, _, _ in loaded
                    if state.population_batch_id and state.awaits_population()}
         if waiting:
             self._trips(1)
             answered = {d["_id"]: set(d["verified"])
                         async for d in self.answers.find({"_id": {"$in": sorted(waiting)}})}
-            loaded = [(_answered(state, answered), version) for state, version in loaded]
-        return {state.registry_number: (state, version) for state, version in loaded}
+            loaded = [(_answered(state, answered), version, home) for state, version, home in loaded]
+        return {state.registry_number: (state, version, home) for state, version, home in loaded}
 
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         """Groups with their unpublished entries."""
@@ -209,7 +213,7 @@ class IdentityStore:
                for batch_id, request_ids in answers.items()]
         await self._write(ops, list(answers), self.answers)
 
-    async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
+    async def save_records(self, writes: list[RecordWrite]) -> set[str]:
         """Write records read at their versions; return the registry numbers that conflicted.
 
         A record read at no version gets a home of its own; a later write updates the home it
@@ -225,10 +229,21 @@ class IdentityStore:
                                      upsert=True))
         return await self._write(ops, [state.registry_number for state, _ in writes])
 
-    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
-        """Write groups read at their versions; return the keys that conflicted."""
-        ops = [_versioned(self.vault.group_id(group.key), group.version, group_to_doc(group, self.vault),
-                          entries) for group, entries in writes]
+    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]],
+                          along: dict[str, RecordWrite] | None = None) -> set[str]:
+        """Write groups read at their versions, each with the record its document holds when that
+        comes ``along`` (one update filtered on both versions); return the keys that conflicted."""
+        ops = []
+        for group, entries in writes:
+            key, values = self.vault.group_id(group.key), group_to_doc(group, self.vault)
+            if (record := (along or {}).get(group.key)) is None:
+                ops.append(_versioned(key, group.version, values, entries))
+                continue
+            state, version = record
+            home = self._home(state)
+            ops.append(_versioned(key, group.version, {**values, "record": home["record"],
+                                                        "record_version": version + 1}, entries,
+                                  {"holder": home["holder"], "record_version": version}))
         return await self._write(ops, [group.key for group, _ in writes])
 
     async def _write(self, ops: Sequence[InsertOne[Doc] | UpdateOne], keys: list[str],
@@ -250,8 +265,10 @@ def _answered(state: RecordState, answered: dict[str, set[str]]) -> RecordState:
     return state
 
 
-def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry]) -> InsertOne[Doc] | UpdateOne:
-    """The write of a document read at ``version`` (0: it did not exist), with new outbox entries.
+def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry],
+               also: Doc | None = None) -> InsertOne[Doc] | UpdateOne:
+    """The write of a document read at ``version`` (0: it did not exist), with new outbox entries
+    (``also``: more the document must still match, the record it holds at its version).
 
     Either way a concurrent writer makes it fail with E11000: a new document's insert collides
     with the other's, and an update filtered on a version no longer there upserts a duplicate _id.
@@ -261,4 +278,4 @@ def _versioned(key: str, version: int, values: Doc, entries: list[OutboxEntry]) 
     if version == 0:
         return InsertOne(with_outbox({"_id": key, **values, "version": 1}, entries))
     update: Doc = push({"$set": {**values, "version": version + 1}}, entries)
-    return UpdateOne({"_id": key, "version": version}, update, upsert=True)
+    return UpdateOne({"_id": key, "version": version, **(also or {})}, update, upsert=True)

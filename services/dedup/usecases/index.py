@@ -24,7 +24,9 @@ versioned path, with a handful of round trips per batch: read the records, deriv
 record's net change, read the groups it touches, apply the domain rules, write groups
 then records (each conditional on the version read; conflicts are re-read and
 recomputed). Groups are written before records, so a record is never stored without its
-group membership.
+group membership. A record stored in the document of a group it changes (it founded its key's
+group) is written in that group's update, both conditional on their versions; if that collides,
+the group is written again alone and the record after it, as any other.
 """
 
 from collections import Counter, defaultdict
@@ -41,7 +43,7 @@ from services.common.outbox import entry as outbox_entry
 from ..domain.groups import PRODUCER, Group
 from ..domain.identity import RecordState
 from ..domain.membership import GroupOp, KeyOps, membership_ops, population_request
-from ..ports import UNSTORED, Clock, IdentityStore, OutboxEntry, Produced
+from ..ports import UNSTORED, Clock, IdentityStore, OutboxEntry, Produced, RecordWrite
 
 MAX_ATTEMPTS = 20
 
@@ -143,11 +145,12 @@ class Indexer:
                              asking: Asking) -> set[str]:
         stored = await self.store.load_records(list(by_record))
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
-        record_writes = []
+        record_writes: list[RecordWrite] = []
+        homes: dict[str, str] = {}  # registry number → the document that holds the record
         reports: dict[str, list[OutboxEntry]] = {}
         asked: dict[str, list[tuple[RecordState, PopulationQuestion]]] = {}
         for rn, record_changes in by_record.items():
-            old, version = stored.get(rn, (None, 0))
+            old, version, home = stored.get(rn, (None, 0, ""))
             new = old
             reports[rn], asked[rn] = [], []
             for change in record_changes:
@@ -168,8 +171,15 @@ class Indexer:
                 group_ops[key].append(op)
             if new != old:
                 record_writes.append((new, version))
-        produced += await self._apply_groups(group_ops)
-        conflicts = await self.store.save_records(record_writes)
+                homes[rn] = home
+        # a record stored in the document of a group this change writes goes in the same update
+        documents = {self.store.group_document(key): key for key in group_ops}
+        along = {documents[homes[state.registry_number]]: (state, version) for state, version in record_writes
+                 if version and homes[state.registry_number] in documents}
+        group_produced, written = await self._apply_groups(group_ops, along)
+        produced += group_produced
+        conflicts = await self.store.save_records([(state, version) for state, version in record_writes
+                                                   if state.registry_number not in written])
         produced += [(UNSTORED, rn, e)
                      for rn, entries in reports.items() if rn not in conflicts for e in entries]
         for rn, pairs in asked.items():
@@ -177,14 +187,19 @@ class Indexer:
                 asking.ask(state, question)
         return conflicts
 
-    async def _apply_groups(self, ops: dict[str, list[GroupOp]]) -> Produced:
-        """Change each group, then store it with its new events (and any an earlier writer left)."""
+    async def _apply_groups(self, ops: dict[str, list[GroupOp]],
+                            along: dict[str, RecordWrite]) -> tuple[Produced, set[str]]:
+        """Change each group, then store it with its new events (and any an earlier writer left);
+        the first attempt takes ``along`` the records their documents hold (by group key). The events,
+        and the registry numbers of the records written along. After a conflict each is written
+        alone: the group again here, the record by the caller (it is not among those returned)."""
         produced: Produced = []
         todo = dict(ops)
         earlier: dict[str, list[OutboxEntry]] = {}
+        written: set[str] = set()
         for _ in range(MAX_ATTEMPTS):
             if not todo:
-                return produced
+                return produced, written
             loaded = await self.store.load_groups(list(todo))
             writes = []
             for key, key_ops in todo.items():
@@ -196,11 +211,13 @@ class Indexer:
                 if entries or group != before:
                     writes.append((group, entries))
                     earlier[key] = pending
-            conflicts = await self.store.save_groups(writes)
+            taking = {g.key: along[g.key] for g, _ in writes if g.key in along and g.version}
+            conflicts = await self.store.save_groups(writes, taking)
             produced += [(self.store.groups_name, self.store.group_document(g.key), e)
                          for g, entries in writes if g.key not in conflicts
                          for e in [*earlier[g.key], *entries]]
-            todo = {k: todo[k] for k in conflicts}
+            written |= {state.registry_number for key, (state, _) in taking.items() if key not in conflicts}
+            todo, along = {k: todo[k] for k in conflicts}, {}
         raise RuntimeError(f"{len(todo)} groups kept conflicting")
 
     async def _insert_new(self, by_record: dict[str, list[Change]], asking: Asking) -> set[str]:

@@ -354,7 +354,8 @@ async def test_two_writers_of_a_document_read_as_new_collide_and_the_second_is_t
     second = record_state(rec.model_copy(update={"name": "王五"}), PEPPER, TODAY)
     assert await store.save_records([(first, 0)]) == set()
     assert await store.save_records([(second, 0)]) == {rec.registry_number}  # re-read and recompute
-    assert await store.load_records([rec.registry_number]) == {rec.registry_number: (first, 1)}
+    home = VAULT.record_id(rec.registry_number)  # stored first by the versioned path: a home of its own
+    assert await store.load_records([rec.registry_number]) == {rec.registry_number: (first, 1, home)}
     assert await store.save_groups([(Group("k", members={rec.registry_number: first.brief()}), [])]) == set()
     assert await store.save_groups([(Group("k"), [])]) == {"k"}
     [group] = [d async for d in store.groups.find({"_id": "k"})]
@@ -390,6 +391,31 @@ async def test_a_batch_of_verified_answers_is_one_document_and_its_records_read_
     assert home["record"]["population"] == "verified"
 
 
+async def test_a_group_and_the_record_its_document_holds_are_written_together_or_not_at_all(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+    store = await make_store(mongo, database)
+    founder = record_state(record(1, number=id_number()), PEPPER, TODAY)
+    rn = founder.registry_number
+    assert founder.status is RecordStatus.PENDING
+    assert await store.insert_new([(Group("k", members={rn: founder.brief()}), founder)]) == set()
+    [(_, version, home)] = (await store.load_records([rn])).values()
+    assert (version, home) == (1, store.group_document("k"))
+    [(group, _)] = (await store.load_groups(["k"])).values()
+    marked = replace(founder, status=RecordStatus.FORMAL)
+    group.members[rn] = marked.brief()
+    # another writer changed the record after it was read: neither the group nor the record is written
+    assert await store.save_records([(founder, 1)]) == set()
+    assert await store.save_groups([(group, [])], {"k": (marked, 1)}) == {"k"}
+    [(unchanged, _)] = (await store.load_groups(["k"])).values()
+    assert unchanged.version == 1 and unchanged.members[rn].status is founder.status
+    # read again, both go in one update of the one document
+    assert await store.save_groups([(group, [])], {"k": (marked, 2)}) == set()
+    assert await store.load_records([rn]) == {rn: (marked, 3, store.group_document("k"))}
+    [(group, _)] = (await store.load_groups(["k"])).values()
+    assert group.version == 2 and group.members[rn].status is RecordStatus.FORMAL
+    assert await mongo[database]["dedup_groups"].count_documents({}) == 1
+
+
 async def test_a_group_and_the_record_it_holds_are_written_apart_without_conflict(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     store = await make_store(mongo, database)
@@ -408,7 +434,8 @@ async def test_a_group_and_the_record_it_holds_are_written_apart_without_conflic
     assert await store.save_records([(marked, 1)]) == set()
     assert await store.save_records([(marked, 1)]) == {founder.registry_number}  # version 1 is gone
     loaded = await store.load_records([founder.registry_number, joiner.registry_number])
-    assert loaded == {founder.registry_number: (marked, 2), joiner.registry_number: (joiner, 1)}
+    assert loaded == {founder.registry_number: (marked, 2, store.group_document("k")),
+                      joiner.registry_number: (joiner, 1, VAULT.record_id(joiner.registry_number))}
     [(group, _)] = (await store.load_groups(["k"])).values()
     assert set(group.members) == {founder.registry_number, joiner.registry_number} and group.version == 2
     assert await mongo[database]["dedup_groups"].count_documents(HOMES) == 2

@@ -13,7 +13,7 @@ from xueji_contracts.topics import POPULATION_REQUESTS, PROBLEMS
 
 from services.dedup.domain.groups import Group
 from services.dedup.domain.identity import RecordState
-from services.dedup.ports import UNSTORED, OutboxEntry, Produced, StoredRecord
+from services.dedup.ports import UNSTORED, OutboxEntry, Produced, RecordWrite, StoredRecord
 from services.dedup.usecases import Dedup, Indexer
 
 from .factories import PEPPER, TODAY
@@ -26,15 +26,18 @@ class FakeIdentityStore:
         return key
 
     def __init__(self) -> None:
-        self.records: dict[str, StoredRecord] = {}
+        self.records: dict[str, tuple[RecordState, int]] = {}
+        self.homes: dict[str, str] = {}  # registry number → the document holding the record
+        self.combined_writes = 0  # group writes that took their document's record along
         self.groups: dict[str, tuple[Group, list[OutboxEntry]]] = {}
         self.lose_next_writes = 0  # how many record writes another writer wins first
         self.answered: dict[str, set[str]] = {}  # batch id → request ids answered verified
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
-        return {rn: self._as_read(*self.records[rn]) for rn in registry_numbers if rn in self.records}
+        return {rn: (*self._as_read(*self.records[rn]), self.homes[rn])
+                for rn in registry_numbers if rn in self.records}
 
-    def _as_read(self, state: RecordState, version: int) -> StoredRecord:
+    def _as_read(self, state: RecordState, version: int) -> tuple[RecordState, int]:
         """A record awaiting an answer its batch stored as verified is read as verified."""
         verified = self.answered.get(state.population_batch_id or "", set())
         if state.awaits_population() and state.population_request_id in verified:
@@ -56,6 +59,7 @@ class FakeIdentityStore:
             else:
                 self.groups[group.key] = (replace(group.snapshot(), version=1), [])
                 self.records[state.registry_number] = (state, 1)
+                self.homes[state.registry_number] = group.key  # the key's document (group_document)
         return unstored
 
     async def record_verified(self, answers: list[tuple[str, str]]) -> None:
@@ -64,25 +68,32 @@ class FakeIdentityStore:
             if state and state.population_request_id == request_id and state.population is None:
                 self.records[rn] = (replace(state, population=PopulationOutcome.VERIFIED), version + 1)
 
-    async def save_records(self, writes: list[tuple[RecordState, int]]) -> set[str]:
-        conflicts = set()
-        for state, version in writes:
-            rn = state.registry_number
-            if self.lose_next_writes or self.records.get(rn, (None, 0))[1] != version:
-                self.lose_next_writes = max(0, self.lose_next_writes - 1)
-                self._another_writer(rn)
-                conflicts.add(rn)
-            else:
-                self.records[rn] = (state, version + 1)
-        return conflicts
+    async def save_records(self, writes: list[RecordWrite]) -> set[str]:
+        return {state.registry_number for state, version in writes if not self._save_record(state, version)}
 
-    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]]) -> set[str]:
+    def _save_record(self, state: RecordState, version: int) -> bool:
+        rn = state.registry_number
+        if self.lose_next_writes or self.records.get(rn, (None, 0))[1] != version:
+            self.lose_next_writes = max(0, self.lose_next_writes - 1)
+            self._another_writer(rn)
+            return False
+        self.records[rn] = (state, version + 1)
+        self.homes.setdefault(rn, rn)  # a record stored first here has a document of its own
+        return True
+
+    async def save_groups(self, writes: list[tuple[Group, list[OutboxEntry]]],
+                          along: dict[str, RecordWrite] | None = None) -> set[str]:
         conflicts = set()
         for group, entries in writes:
             stored = self.groups.get(group.key)
-            if (stored[0].version if stored else 0) != group.version:
+            record = (along or {}).get(group.key)
+            if record is not None:
+                assert self.homes[record[0].registry_number] == group.key, "only the document's own record"
+            moved = (stored[0].version if stored else 0) != group.version
+            if moved or (record and not self._save_record(*record)):
                 conflicts.add(group.key)
                 continue
+            self.combined_writes += record is not None
             outbox = [*stored[1], *entries] if stored else list(entries)
             stored_now = replace(group.snapshot(), version=group.version + 1, pending=[])
             self.groups[group.key] = (stored_now, outbox)

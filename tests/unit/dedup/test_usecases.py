@@ -220,3 +220,51 @@ async def test_an_earlier_amendment_delivered_again_after_a_later_one_is_not_app
     after_second = store.record(a.registry_number)
     assert after_second.masked_id_number is not None and after_second.masked_id_number.endswith(second[-2:])
     assert len(after_second.applied_amendments) == 2
+
+
+async def founder_and_joiner() -> Pair:
+    """Two records on one key, registered one after the other: the first founds the key's group in
+    its own document, the second has a document of its own."""
+    dedup, store, published = fake_dedup()
+    number = id_number()
+    a, b = record(1, number=number), record(2, number=number, district="440103")
+    await apply_registration(dedup, registered(a))
+    await apply_registration(dedup, registered(b))
+    assert published.event_types() == ["problem.detected"]
+    assert store.homes[a.registry_number].startswith("id:")  # the key's group document
+    assert store.homes[b.registry_number] == b.registry_number
+    assert brief_status(store, a.registry_number) is RecordStatus.PENDING
+    published.clear()
+    return dedup, store, published, a, b
+
+
+def brief_status(store: FakeIdentityStore, registry_number: str) -> RecordStatus:
+    [group] = [g for key, (g, _) in store.groups.items() if key.startswith("id:")]
+    return group.members[registry_number].status
+
+
+async def test_a_record_and_the_group_its_document_holds_change_in_one_write() -> None:
+    dedup, store, published, a, b = await founder_and_joiner()
+    await apply_command(dedup, MarkFormal(producer="workflow", group_id=GROUP,
+                                          registry_number=a.registry_number))
+    assert store.combined_writes == 1
+    assert store.record(a.registry_number).status is RecordStatus.FORMAL
+    assert brief_status(store, a.registry_number) is RecordStatus.FORMAL
+    assert published.event_types() == ["problem.membership_changed"]
+    # the joiner's record is stored apart from the group: two writes, as before
+    await apply_command(dedup, MarkFormal(producer="workflow", group_id=GROUP,
+                                          registry_number=b.registry_number))
+    assert store.combined_writes == 1
+    assert store.record(b.registry_number).status is RecordStatus.FORMAL
+    assert brief_status(store, b.registry_number) is RecordStatus.FORMAL
+
+
+async def test_when_another_writer_changed_the_record_the_group_and_the_record_are_written_apart() -> None:
+    dedup, store, published, a, _ = await founder_and_joiner()
+    store.lose_next_writes = 1  # another writer wrote the founder's record first: the one write collides
+    await apply_command(dedup, MarkFormal(producer="workflow", group_id=GROUP,
+                                          registry_number=a.registry_number))
+    assert store.combined_writes == 0
+    assert store.record(a.registry_number).status is RecordStatus.FORMAL
+    assert brief_status(store, a.registry_number) is RecordStatus.FORMAL
+    assert published.event_types() == ["problem.membership_changed"]  # once
