@@ -16,9 +16,10 @@ with ``upsert=True``, or an insert when it read none: when another consumer wrot
 either collides with the existing ``_id`` or ``holder`` (E11000) and the key is reported
 as a conflict, to be re-read and recomputed. This is atomic per key without findAndModify
 (STACK.md). A group's write sets its own fields only, a record's its ``record`` only. When one
-change writes a group and the record its document holds (a record founded its key's group, and
-its brief there changes with it), both go in one update filtered on both versions: an update
-costs the database several inserts. If that collides, the use case writes each alone.
+change writes a group and the record its document holds, and no other group (a record founded
+its key's group, and its brief there changes with it), both go in one update filtered on both
+versions: an update costs the database several inserts. If that collides, the use case writes
+each alone.
 Outbox: events produced by a change of a group are pushed onto it in the same write, so
 state and events are stored together; the relay (``services.common.outbox``) publishes
 them, then empties the outbox if the document is still at the version that stored them.

@@ -24,9 +24,12 @@ versioned path, with a handful of round trips per batch: read the records, deriv
 record's net change, read the groups it touches, apply the domain rules, write groups
 then records (each conditional on the version read; conflicts are re-read and
 recomputed). Groups are written before records, so a record is never stored without its
-group membership. A record stored in the document of a group it changes (it founded its key's
-group) is written in that group's update, both conditional on their versions; if that collides,
-the group is written again alone and the record after it, as any other.
+group membership. A record stored in the document of a group (it founded its key's group) whose
+change touches that group and no other is written in that group's update, both conditional on
+their versions; if that collides, the group is written again alone and the record after it, as
+any other. A change that also touches another group (an amendment moving the record to another
+key) writes the record after every group, so that no stored record claims a membership its group
+does not yet hold.
 """
 
 from collections import Counter, defaultdict
@@ -147,6 +150,7 @@ class Indexer:
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
         record_writes: list[RecordWrite] = []
         homes: dict[str, str] = {}  # registry number → the document that holds the record
+        touched: dict[str, set[str]] = defaultdict(set)  # registry number → the group keys its change touches
         reports: dict[str, list[OutboxEntry]] = {}
         asked: dict[str, list[tuple[RecordState, PopulationQuestion]]] = {}
         for rn, record_changes in by_record.items():
@@ -157,6 +161,7 @@ class Indexer:
                 new = change.compute(new)
                 for key, op in change.group_ops(new) if change.group_ops else ():
                     group_ops[key].append(op)
+                    touched[rn].add(key)
                 if new is not None:
                     new, question = population_request(new, change.population_request, asking.batch)
                     if question:
@@ -169,13 +174,11 @@ class Indexer:
             suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
             for key, op in membership_ops(rn, old, new, self.pepper, suggested):
                 group_ops[key].append(op)
+                touched[rn].add(key)
             if new != old:
                 record_writes.append((new, version))
                 homes[rn] = home
-        # a record stored in the document of a group this change writes goes in the same update
-        documents = {self.store.group_document(key): key for key in group_ops}
-        along = {documents[homes[state.registry_number]]: (state, version) for state, version in record_writes
-                 if version and homes[state.registry_number] in documents}
+        along = self._along(record_writes, homes, touched, list(group_ops))
         group_produced, written = await self._apply_groups(group_ops, along)
         produced += group_produced
         conflicts = await self.store.save_records([(state, version) for state, version in record_writes
@@ -186,6 +189,19 @@ class Indexer:
             for state, question in pairs if rn not in conflicts else ():
                 asking.ask(state, question)
         return conflicts
+
+    def _along(self, writes: list[RecordWrite], homes: dict[str, str], touched: dict[str, set[str]],
+               keys: list[str]) -> dict[str, RecordWrite]:
+        """The record writes to make in the update of the group their document holds, by group key:
+        those whose change touches no group but that one. A record whose change also joins or leaves
+        another group is written after all of them, as any record."""
+        documents = {self.store.group_document(key): key for key in keys}
+        along: dict[str, RecordWrite] = {}
+        for state, version in writes:
+            key = documents.get(homes[state.registry_number])
+            if version and key is not None and touched[state.registry_number] <= {key}:
+                along[key] = (state, version)
+        return along
 
     async def _apply_groups(self, ops: dict[str, list[GroupOp]],
                             along: dict[str, RecordWrite]) -> tuple[Produced, set[str]]:

@@ -203,6 +203,40 @@ async def test_an_amendment_can_join_another_group(
     assert kinds == ["problem.amendment_applied", "problem.cleared", "problem.detected"]
 
 
+async def test_a_founder_moved_to_another_key_keeps_its_record_until_every_group_is_written(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    indexer = await make_indexer(mongo, database)
+    number, new_number = id_number(), id_number()
+    a, b = record(1, number=number), record(2, number=number, district="110108")
+    await applied(indexer, [registered(a)])  # a founds its key's group in that group's document
+    [detected] = events(await applied(indexer, [registered(b)]))
+    store = indexer.store
+    old_key = record_state(a, PEPPER, TODAY).identity_key(PEPPER) or ""
+    home = store.group_document(old_key)
+    [(before, _, held_by)] = (await store.load_records([a.registry_number])).values()
+    assert held_by == home
+    write_groups = store.save_groups
+
+    async def stops_after_the_home_group(writes: list[Any], along: dict[str, Any] | None = None) -> set[str]:
+        await write_groups([w for w in writes if store.group_document(w[0].key) == home], along)
+        raise ConnectionError("the process stopped")
+
+    monkeypatch.setattr(store, "save_groups", stops_after_the_home_group)
+    amend = changes.apply_amendment(ApplyAmendment(
+        producer="workflow", group_id=detected["group_id"], registry_number=a.registry_number,
+        changes=AmendedFields(id_number=new_number, name="张三")), PEPPER, TODAY)
+    with pytest.raises(ConnectionError):
+        await indexer.apply([amend])
+    [(unchanged, _, _)] = (await store.load_records([a.registry_number])).values()
+    assert unchanged == before  # its old group has let it go, its new one does not hold it yet
+    monkeypatch.setattr(store, "save_groups", write_groups)
+    await applied(indexer, [amend])  # delivered again
+    [(moved, _, _)] = (await store.load_records([a.registry_number])).values()
+    key = moved.identity_key(PEPPER) or ""
+    [(group, _)] = (await store.load_groups([key])).values()
+    assert set(group.members) == {a.registry_number} and key != old_key
+
+
 async def test_a_deleted_record_leaves_its_group(
         mongo: AsyncMongoClient[dict[str, Any]], database: str) -> None:
     indexer = await make_indexer(mongo, database)

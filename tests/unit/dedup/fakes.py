@@ -73,9 +73,11 @@ class FakeIdentityStore:
 
     def _save_record(self, state: RecordState, version: int) -> bool:
         rn = state.registry_number
-        if self.lose_next_writes or self.records.get(rn, (None, 0))[1] != version:
-            self.lose_next_writes = max(0, self.lose_next_writes - 1)
+        if self.lose_next_writes:
+            self.lose_next_writes -= 1
             self._another_writer(rn)
+            return False
+        if self.records.get(rn, (None, 0))[1] != version:
             return False
         self.records[rn] = (state, version + 1)
         self.homes.setdefault(rn, rn)  # a record stored first here has a document of its own

@@ -1,8 +1,10 @@
 """Each dedup use case against in-memory ports: registrations, the workflow's commands and the
 population database's answers, as they change the index and what is published."""
 
+from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from xueji_contracts.commands import (
     AcceptIdProblem,
     AmendedFields,
@@ -25,9 +27,10 @@ from services.dedup.usecases import (
     apply_command,
     apply_population_result,
     apply_registration,
+    changes,
 )
 
-from .factories import id_number, record
+from .factories import PEPPER, id_number, record
 from .fakes import FakeIdentityStore, RecordingPublisher, fake_dedup
 
 GROUP = uuid4()
@@ -266,5 +269,47 @@ async def test_when_another_writer_changed_the_record_the_group_and_the_record_a
                                           registry_number=a.registry_number))
     assert store.combined_writes == 0
     assert store.record(a.registry_number).status is RecordStatus.FORMAL
+    assert store.records[a.registry_number][1] == 3  # the other writer's version, then this one
     assert brief_status(store, a.registry_number) is RecordStatus.FORMAL
     assert published.event_types() == ["problem.membership_changed"]  # once
+
+
+async def test_founder_and_joiner_settled_together_only_the_founder_goes_in_the_groups_update() -> None:
+    dedup, store, published, a, b = await founder_and_joiner()
+    formal = [changes.mark_formal(MarkFormal(producer="workflow", group_id=GROUP,
+                                             registry_number=r.registry_number)) for r in (a, b)]
+    await dedup.publisher.publish(await dedup.index.apply(formal))
+    assert store.combined_writes == 1
+    for r in (a, b):
+        assert store.record(r.registry_number).status is RecordStatus.FORMAL
+        assert brief_status(store, r.registry_number) is RecordStatus.FORMAL
+    assert set(published.event_types()) == {"problem.membership_changed"}
+
+
+async def test_a_founder_moved_to_another_key_is_written_after_every_group_it_touches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An amendment moves the founder from the key its document holds to another: the record is
+    not written with its old key's group, so a process stopping between the groups' writes leaves
+    it as it was, and the amendment delivered again completes the move."""
+    dedup, store, _, a, b = await founder_and_joiner()
+    home, new_number = store.homes[a.registry_number], id_number()
+    before = store.record(a.registry_number)
+    write_groups = store.save_groups
+
+    async def stops_after_the_home_group(writes: list[Any], along: dict[str, Any] | None = None) -> set[str]:
+        await write_groups([w for w in writes if w[0].key == home], along)
+        raise ConnectionError("the process stopped")
+
+    monkeypatch.setattr(store, "save_groups", stops_after_the_home_group)
+    amend = ApplyAmendment(producer="workflow", group_id=GROUP, registry_number=a.registry_number,
+                           changes=AmendedFields(id_number=new_number, name="张三"))
+    with pytest.raises(ConnectionError):
+        await apply_command(dedup, amend)
+    assert store.record(a.registry_number) == before  # no membership its groups do not hold
+    assert store.members(home)[home] == {b.registry_number}
+    monkeypatch.setattr(store, "save_groups", write_groups)
+    await apply_command(dedup, amend)  # delivered again
+    moved = store.record(a.registry_number)
+    assert moved.masked_id_number is not None and moved.masked_id_number.endswith(new_number[-2:])
+    assert a.registry_number in store.members()[moved.identity_key(PEPPER) or ""]
+    assert store.combined_writes == 0
