@@ -24,12 +24,17 @@ versioned path, with a handful of round trips per batch: read the records, deriv
 record's net change, read the groups it touches, apply the domain rules, write groups
 then records (each conditional on the version read; conflicts are re-read and
 recomputed). Groups are written before records, so a record is never stored without its
-group membership. A record stored in the document of a group (it founded its key's group) whose
-change touches that group and no other is written in that group's update, both conditional on
-their versions; if that collides, the group is written again alone and the record after it, as
-any other. A change that also touches another group (an amendment moving the record to another
-key) writes the record after every group, so that no stored record claims a membership its group
-does not yet hold.
+group membership. When a record's write collides, another writer may have changed the record
+after this attempt wrote its groups; read again, the groups then follow from both the state read
+and the one the lost attempt gave them to the new one, so nothing of that attempt (a membership,
+a brief, an ID problem raised by an answer gone stale) stays behind.
+
+A record stored in the document of a group (it founded its key's group) whose change touches
+that group and no other is written in that group's update, both conditional on their versions;
+if that collides, the group is written again alone and the record after it, as any other. A
+change that also touches another group (an amendment moving the record to another key) writes
+the record after every group, so that no stored record claims a membership its group does not
+yet hold.
 """
 
 from collections import Counter, defaultdict
@@ -123,10 +128,12 @@ class Indexer:
         if any(c.fresh for c in changes):
             stored = await self._insert_new(by_record, asking)
             todo = [rn for rn in todo if rn not in stored]
+        pushed: dict[str, RecordState] = {}  # the state a lost attempt gave a record's groups
         for _ in range(MAX_ATTEMPTS):
             if not todo:
                 return produced + asking.produced()
-            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced, asking))
+            todo = sorted(await self._apply_records({rn: by_record[rn] for rn in todo}, produced, asking,
+                                                    pushed))
         raise RuntimeError(f"{len(todo)} records kept conflicting")
 
     async def _store_verified(self, verified: list[tuple[str, Change]]) -> None:
@@ -145,12 +152,17 @@ class Indexer:
             await self.store.record_verified(singles)
 
     async def _apply_records(self, by_record: dict[str, list[Change]], produced: Produced,
-                             asking: Asking) -> set[str]:
+                             asking: Asking, pushed: dict[str, RecordState]) -> set[str]:
+        """One attempt; the registry numbers whose record write collided, each in ``pushed`` with the
+        state its groups were given. Read again, such a record may have been changed by another writer
+        after those groups: they then also follow from that state to the new one, so that no
+        membership, brief or ID problem of the attempt that lost is left behind."""
         stored = await self.store.load_records(list(by_record))
         group_ops: dict[str, list[GroupOp]] = defaultdict(list)
         record_writes: list[RecordWrite] = []
         homes: dict[str, str] = {}  # registry number → the document that holds the record
         touched: dict[str, set[str]] = defaultdict(set)  # registry number → the group keys its change touches
+        news: dict[str, RecordState] = {}
         reports: dict[str, list[OutboxEntry]] = {}
         asked: dict[str, list[tuple[RecordState, PopulationQuestion]]] = {}
         for rn, record_changes in by_record.items():
@@ -172,9 +184,12 @@ class Indexer:
             if new is None:
                 continue
             suggested = next((c.suggested_id_number for c in record_changes if c.suggested_id_number), None)
-            for key, op in membership_ops(rn, old, new, self.pepper, suggested):
-                group_ops[key].append(op)
-                touched[rn].add(key)
+            earlier = pushed.get(rn)
+            for base in (old, earlier) if earlier is not None and earlier != old else (old,):
+                for key, op in membership_ops(rn, base, new, self.pepper, suggested):
+                    group_ops[key].append(op)
+                    touched[rn].add(key)
+            news[rn] = new
             if new != old:
                 record_writes.append((new, version))
                 homes[rn] = home
@@ -183,6 +198,7 @@ class Indexer:
         produced += group_produced
         conflicts = await self.store.save_records([(state, version) for state, version in record_writes
                                                    if state.registry_number not in written])
+        pushed.update((rn, news[rn]) for rn in conflicts)
         produced += [(UNSTORED, rn, e)
                      for rn, entries in reports.items() if rn not in conflicts for e in entries]
         for rn, pairs in asked.items():

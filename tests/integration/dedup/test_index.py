@@ -27,7 +27,7 @@ from services.common.settings import ServiceSettings
 from services.dedup.adapters.relay import written_by_collection
 from services.dedup.adapters.store import HOMES, IdentityStore
 from services.dedup.adapters.vault import Vault
-from services.dedup.domain.groups import Group
+from services.dedup.domain.groups import Group, id_problem_key
 from services.dedup.domain.identity import record_state
 from services.dedup.indexer import Change, Indexer, Produced
 from services.dedup.ports import UNSTORED
@@ -235,6 +235,36 @@ async def test_a_founder_moved_to_another_key_keeps_its_record_until_every_group
     key = moved.identity_key(PEPPER) or ""
     [(group, _)] = (await store.load_groups([key])).values()
     assert set(group.members) == {a.registry_number} and key != old_key
+
+
+async def test_a_problem_raised_from_a_record_another_writer_changed_meanwhile_is_withdrawn(
+        mongo: AsyncMongoClient[dict[str, Any]], database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A "not found" answer and a new registration of the record with another ID number, applied
+    at once by two consumers: the answer's groups are written, then the registration lands before
+    the answer's record write, which collides. Read again the answer is stale, and the ID problem
+    it raised is withdrawn."""
+    indexer = await make_indexer(mongo, database)
+    rec = record(1, number=id_number())
+    [request] = questions(await applied(indexer, [registered(rec)]))
+    store = indexer.store
+    write_records = store.save_records
+    other = Indexer(await make_store(mongo, database), PEPPER, lambda: TODAY)  # another consumer
+
+    async def the_registration_lands_first(writes: list[Any]) -> set[str]:
+        monkeypatch.setattr(store, "save_records", write_records)
+        await applied(other, [registered(rec.model_copy(update={"id_number": id_number()}))])
+        return await write_records(writes)
+
+    monkeypatch.setattr(store, "save_records", the_registration_lands_first)
+    answer = PopulationVerificationResult(producer="population", request_id=request["request_id"],
+                                          registry_number=rec.registry_number,
+                                          outcome=PopulationOutcome.NOT_FOUND)
+    produced = await applied(indexer, [changes.population_result(answer)])
+    assert [e["event_type"] for e in events(produced)][-1] == "problem.cleared"
+    [(state, _, _)] = (await store.load_records([rec.registry_number])).values()
+    assert state.population_request_id != request["request_id"] and state.id_problem() is None
+    [(id_problem, _)] = (await store.load_groups([id_problem_key(rec.registry_number)])).values()
+    assert not id_problem.is_problem() and id_problem.members == {}
 
 
 async def test_a_deleted_record_leaves_its_group(

@@ -5,6 +5,7 @@ conflicts, an insert of a held key is refused, and a load hands out copies.
 """
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -32,6 +33,8 @@ class FakeIdentityStore:
         self.groups: dict[str, tuple[Group, list[OutboxEntry]]] = {}
         self.lose_next_writes = 0  # how many record writes another writer wins first
         self.answered: dict[str, set[str]] = {}  # batch id → request ids answered verified
+        # another consumer's change, landing just before the next record write
+        self.interleave: Callable[[], Awaitable[None]] | None = None
 
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
         return {rn: (*self._as_read(*self.records[rn]), self.homes[rn])
@@ -69,6 +72,9 @@ class FakeIdentityStore:
                 self.records[rn] = (replace(state, population=PopulationOutcome.VERIFIED), version + 1)
 
     async def save_records(self, writes: list[RecordWrite]) -> set[str]:
+        if self.interleave is not None:
+            other_writer, self.interleave = self.interleave, None
+            await other_writer()
         return {state.registry_number for state, version in writes if not self._save_record(state, version)}
 
     def _save_record(self, state: RecordState, version: int) -> bool:

@@ -213,6 +213,31 @@ async def test_a_record_another_writer_changed_first_is_read_again_and_recompute
     assert store.records[a.registry_number][1] == 3  # the other writer's version, then this one
 
 
+async def test_a_problem_raised_from_a_record_another_writer_changed_meanwhile_is_withdrawn() -> None:
+    """A "not found" answer is being applied when the school registers the record again with a new
+    ID number (another consumer: answers and registrations travel apart). The answer's groups are
+    written first, raising the record's ID problem; its record write then collides, and read again
+    the answer is stale (the record awaits a new question). The problem it raised is withdrawn."""
+    dedup, store, published = fake_dedup()
+    a = record(1, number=id_number())
+    await apply_registration(dedup, registered(a))
+    [question] = published.questions()
+    renumbered = a.model_copy(update={"id_number": id_number()})
+
+    async def the_school_registers_it_again() -> None:
+        await apply_registration(dedup, registered(renumbered))
+
+    store.interleave = the_school_registers_it_again
+    published.clear()
+    await apply_population_result(dedup, [answer(question, PopulationOutcome.NOT_FOUND)])
+    assert store.record(a.registry_number).population_request_id != question["request_id"]
+    assert [g.key for g, _ in store.groups.values() if g.is_problem()] == []
+    # the case opened from the stale answer closes (the opening is sent again with the closing, as
+    # the outbox of the group read again still held it: consumers drop repeats by event id)
+    assert set(published.event_types()) == {"problem.detected", "problem.cleared"}
+    assert published.event_types()[-1] == "problem.cleared"
+
+
 async def test_an_earlier_amendment_delivered_again_after_a_later_one_is_not_applied_again() -> None:
     dedup, store, _, a, _ = await duplicate_pair()
     first, second = id_number(), id_number()
