@@ -195,7 +195,9 @@ class Indexer:
                 homes[rn] = home
         along = self._along(record_writes, homes, touched, list(group_ops))
         group_produced, written = await self._apply_groups(group_ops, along)
-        produced += group_produced
+        # a group an earlier attempt of this call wrote still holds that attempt's entries, unsent
+        sent = {e["id"] for _, _, e in produced if e.get("id")}
+        produced += [p for p in group_produced if not p[2].get("id") or p[2]["id"] not in sent]
         conflicts = await self.store.save_records([(state, version) for state, version in record_writes
                                                    if state.registry_number not in written])
         pushed.update((rn, news[rn]) for rn in conflicts)

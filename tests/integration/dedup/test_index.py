@@ -260,7 +260,7 @@ async def test_a_problem_raised_from_a_record_another_writer_changed_meanwhile_i
                                           registry_number=rec.registry_number,
                                           outcome=PopulationOutcome.NOT_FOUND)
     produced = await applied(indexer, [changes.population_result(answer)])
-    assert [e["event_type"] for e in events(produced)][-1] == "problem.cleared"
+    assert [e["event_type"] for e in events(produced)] == ["problem.detected", "problem.cleared"]
     [(state, _, _)] = (await store.load_records([rec.registry_number])).values()
     assert state.population_request_id != request["request_id"] and state.id_problem() is None
     [(id_problem, _)] = (await store.load_groups([id_problem_key(rec.registry_number)])).values()
