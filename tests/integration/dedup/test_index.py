@@ -205,6 +205,9 @@ async def test_an_amendment_can_join_another_group(
 
 async def test_a_founder_moved_to_another_key_keeps_its_record_until_every_group_is_written(
         mongo: AsyncMongoClient[dict[str, Any]], database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An amendment moves the founder of a key's group to another ID number, and the process stops
+    after writing the old key's group, before the new one's: the record is as it was, and the
+    amendment delivered again completes the move."""
     indexer = await make_indexer(mongo, database)
     number, new_number = id_number(), id_number()
     a, b = record(1, number=number), record(2, number=number, district="110108")
@@ -229,12 +232,16 @@ async def test_a_founder_moved_to_another_key_keeps_its_record_until_every_group
         await indexer.apply([amend])
     [(unchanged, _, _)] = (await store.load_records([a.registry_number])).values()
     assert unchanged == before  # its old group has let it go, its new one does not hold it yet
+    [(old_group, _)] = (await store.load_groups([old_key])).values()
+    assert set(old_group.members) == {b.registry_number}
+    new_key = record_state(a.model_copy(update={"id_number": new_number}), PEPPER, TODAY).identity_key(PEPPER)
+    assert new_key and await store.load_groups([new_key]) == {}
     monkeypatch.setattr(store, "save_groups", write_groups)
     await applied(indexer, [amend])  # delivered again
     [(moved, _, _)] = (await store.load_records([a.registry_number])).values()
     key = moved.identity_key(PEPPER) or ""
     [(group, _)] = (await store.load_groups([key])).values()
-    assert set(group.members) == {a.registry_number} and key != old_key
+    assert set(group.members) == {a.registry_number} and key == new_key != old_key
 
 
 async def test_a_problem_raised_from_a_record_another_writer_changed_meanwhile_is_withdrawn(
