@@ -44,6 +44,9 @@ class ServiceSettings(BaseSettings):
     # An idle consumer waits this long after a fetch that came back empty early (0: no wait).
     # Real Kafka holds fetches itself, so this only matters against brokers that do not.
     KAFKA_EMPTY_FETCH_WAIT_MS: int = 100
+    # Allocations between two passes of Python's cycle collector over its youngest objects (0: Python's
+    # own 700). Every pass that reaches the oldest generation walks every object the process holds.
+    GC_YOUNG_THRESHOLD: int = Field(default=50_000, ge=0)
 
     MONGO_URI: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     MONGO_DATABASE: str = "xueji"
