@@ -8,7 +8,6 @@ management app beside the API (``http.py``: health, metrics and the API's docume
 """
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
@@ -144,19 +143,4 @@ def run(name: str, settings_type: type[S], create_app: Callable[[S], FastAPI]) -
     """Start one service process from its environment: JSON logs, then its API and management ports."""
     settings = settings_type()
     configure_logging(name, settings.LOG_LEVEL)
-    app = traced(name, lambda: create_app(settings))  # traced when OTEL_* ask for it
-    settle_collector(settings.GC_YOUNG_THRESHOLD)
-    serve(app, settings)
-
-
-def settle_collector(young_threshold: int) -> None:
-    """Python's cycle collector, tuned for a process that handles batches: what start-up made (modules,
-    the app, its clients) is frozen, never walked again, and the youngest objects are collected after
-    ``young_threshold`` allocations (0: Python's default). A batch of 500 registrations allocates
-    hundreds of thousands of objects; at the default of 700 each batch triggers hundreds of passes,
-    and the oldest generation's, over everything the process holds, every few batches."""
-    gc.collect()
-    gc.freeze()
-    if young_threshold:
-        _, middle, oldest = gc.get_threshold()
-        gc.set_threshold(young_threshold, middle, oldest)
+    serve(traced(name, lambda: create_app(settings)), settings)  # traced when OTEL_* ask for it

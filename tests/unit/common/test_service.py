@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.common.service import every, settle_collector
+from services.common.http import settle_collector
+from services.common.service import every
 
 
 async def test_a_failed_run_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
