@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import uvicorn
+import uvloop
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.config import STARTUP_FAILURE
@@ -68,7 +69,9 @@ def serve(api: FastAPI, settings: ServiceSettings) -> None:
     api_server = Server(uvicorn.Config(api, host=host, port=settings.HTTP_PORT, log_config=None))
     management = Server(uvicorn.Config(api.state.management, host=host, port=settings.MANAGEMENT_PORT,
                                        log_config=None, lifespan="off"))
-    asyncio.run(serve_both(api_server, management))
+    # uvloop, as ``uvicorn.run`` would choose: the consumers, the drivers and both servers share the loop
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(serve_both(api_server, management))
     if not (api_server.started and management.started):
         sys.exit(STARTUP_FAILURE)  # as uvicorn.run does when the app's start-up failed
 
