@@ -22,7 +22,7 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 # off on purpose: when a broker forgets a producer's sequence (a restart without producer state,
 # an expired producer id), aiokafka answers OutOfOrderSequenceNumber to every later send and never
 # recovers, so the outbox would stop until the process is restarted.
-PRODUCER_OPTIONS = {"enable_idempotence": False, "acks": "all", "compression_type": "gzip"}
+PRODUCER_OPTIONS = {"enable_idempotence": False, "acks": "all", "compression_type": "zstd"}
 
 
 def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
