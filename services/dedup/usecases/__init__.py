@@ -56,7 +56,8 @@ async def apply_population_result(dedup: Dedup, results: Sequence[PopulationResu
     batch: list[Change] = []
     for result in results:
         if isinstance(result, PopulationVerificationBatchResult):
-            batch += [changes.population_result(a, str(result.batch_id)) for a in result.answers]
+            batch_id = str(result.batch_id)
+            batch += [changes.population_result(a, batch_id) for a in result.answers]
         else:
             batch.append(changes.population_result(result))
     await _apply(dedup, batch)
