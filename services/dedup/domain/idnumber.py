@@ -3,6 +3,7 @@
 import re
 import unicodedata
 from datetime import date
+from operator import mul
 
 from .regions import is_known_region
 
@@ -18,7 +19,7 @@ class NotAnIdNumber(ValueError):
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits."""
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def upgrade_fifteen(number: str) -> str:
