@@ -28,7 +28,7 @@ publishes them with its own.
 """
 
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -43,7 +43,7 @@ from services.common.mongo import insert_new
 from services.common.outbox import push, with_outbox
 
 from ..domain.groups import Group
-from ..domain.identity import RecordState
+from ..domain.identity import RecordState, evolve
 from ..ports import OutboxEntry, RecordWrite, StoredRecord
 from .vault import ID_PREFIX, Vault
 
@@ -262,7 +262,7 @@ class IdentityStore:
 def _answered(state: RecordState, answered: dict[str, set[str]]) -> RecordState:
     verified = answered.get(state.population_batch_id or "", set())
     if state.awaits_population() and state.population_request_id in verified:
-        return replace(state, population=PopulationOutcome.VERIFIED)
+        return evolve(state, population=PopulationOutcome.VERIFIED)
     return state
 
 

@@ -2,13 +2,12 @@
 database about it (DOMAIN §2, §3). Each is decided here, once, for every path that stores a record."""
 
 from collections.abc import Callable
-from dataclasses import replace
 from uuid import UUID, uuid4
 
 from xueji_contracts.population import PopulationQuestion
 
 from .groups import Group, id_problem_key
-from .identity import RecordState
+from .identity import RecordState, evolve
 from .idnumber import normalise_id_number
 
 GroupOp = Callable[[Group], None]
@@ -60,4 +59,4 @@ def population_request(state: RecordState, asked: tuple[str, str] | None,
     question = PopulationQuestion(request_id=request_id, registry_number=state.registry_number,
                                   id_number=normalise_id_number(raw_number), name=name)
     batch_id = batch() if batch else state.population_batch_id
-    return replace(state, population_request_id=str(request_id), population_batch_id=batch_id), question
+    return evolve(state, population_request_id=str(request_id), population_batch_id=batch_id), question

@@ -2,10 +2,11 @@
 
 from dataclasses import replace
 
+import pytest
 from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Gender, IdType, PopulationOutcome, ProblemType, RecordStatus
 
-from services.dedup.domain.identity import amended_state, mask_id_number, mask_name, record_state
+from services.dedup.domain.identity import amended_state, evolve, mask_id_number, mask_name, record_state
 
 from .factories import PEPPER, TODAY, id_number, record
 
@@ -99,3 +100,17 @@ def test_a_g_record_whose_number_is_its_id_number_is_marked() -> None:
     number = id_number()
     assert record_state(record(1, number=number, prefix="G"), PEPPER, TODAY).brief().id_matches_registry
     assert not record_state(record(1, number=number), PEPPER, TODAY).brief().id_matches_registry
+
+
+def test_an_evolved_record_equals_the_one_dataclasses_replace_makes() -> None:
+    state = record_state(record(1, number=id_number()), PEPPER, TODAY)
+    evolved = evolve(state, population_request_id="3f1c", population_batch_id="b1")
+    replaced = replace(state, population_request_id="3f1c", population_batch_id="b1")
+    assert evolved == replaced and hash(evolved) == hash(replaced)
+    assert state.population_request_id is None  # the copy, not the original
+
+
+def test_evolving_a_field_a_record_does_not_have_is_refused() -> None:
+    state = record_state(record(1, number=id_number()), PEPPER, TODAY)
+    with pytest.raises(TypeError, match="no field"):
+        evolve(state, populaton="verified")
