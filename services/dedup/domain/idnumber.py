@@ -18,7 +18,9 @@ class NotAnIdNumber(ValueError):
 
 
 def check_digit(first17: str) -> str:
-    """The GB 11643 check character of the first 17 digits."""
+    """The GB 11643 check character of the first 17 digits (exactly 17)."""
+    if len(first17) != len(WEIGHTS):
+        raise ValueError("a check digit is of 17 digits")
     return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 

@@ -6,7 +6,14 @@ import pytest
 from xueji_contracts.commands import AmendedFields
 from xueji_contracts.enums import Gender, IdType, PopulationOutcome, ProblemType, RecordStatus
 
-from services.dedup.domain.identity import amended_state, evolve, mask_id_number, mask_name, record_state
+from services.dedup.domain.identity import (
+    RecordState,
+    amended_state,
+    evolve,
+    mask_id_number,
+    mask_name,
+    record_state,
+)
 
 from .factories import PEPPER, TODAY, id_number, record
 
@@ -108,6 +115,10 @@ def test_an_evolved_record_equals_the_one_dataclasses_replace_makes() -> None:
     replaced = replace(state, population_request_id="3f1c", population_batch_id="b1")
     assert evolved == replaced and hash(evolved) == hash(replaced)
     assert state.population_request_id is None  # the copy, not the original
+
+
+def test_a_record_state_sets_nothing_in_init_that_evolve_would_skip() -> None:
+    assert not hasattr(RecordState, "__post_init__") and not hasattr(RecordState, "__slots__")
 
 
 def test_evolving_a_field_a_record_does_not_have_is_refused() -> None:

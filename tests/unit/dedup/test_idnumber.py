@@ -25,6 +25,12 @@ def test_the_check_digit_of_a_published_example() -> None:
     assert check_digit("11010519491231002") == "X"  # GB 11643-1999 annex example
 
 
+@pytest.mark.parametrize("body", ["1101051949123100", "110105194912310021"])
+def test_a_check_digit_is_only_of_seventeen_digits(body: str) -> None:
+    with pytest.raises(ValueError, match="17 digits"):
+        check_digit(body)
+
+
 @given(digits)
 def test_a_number_with_its_own_check_digit_passes_the_digit_check(body: str) -> None:
     assert check_digit(body) in "0123456789X"
