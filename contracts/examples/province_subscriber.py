@@ -2,7 +2,8 @@
 
     python province_subscriber.py --bootstrap kafka:9092 --province 440000
 
-Needs only ``xueji-contracts`` and a Kafka client (aiokafka here). Each event names every member
+Needs only ``xueji-contracts`` and a Kafka client that reads zstd batches (``aiokafka[zstd]``
+here: the platform's producers compress with zstd). Each event names every member
 by ``member_ref``; the registry number and brief come only with the province's own members, so a
 member of another province is followed by its reference, province and school.
 """
