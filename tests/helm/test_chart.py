@@ -81,7 +81,19 @@ def test_credentials_come_only_from_existing_secrets() -> None:
 @pytest.mark.parametrize(("setting", "value"), [
     ("workflow.ruleSet", "2020"), ("notify.shards[0].provinces[0]", "999999"), ("dedup.replicas", "0"),
     ("evidence.allowedTypes[0]", "exe"), ("kafka.securityProtocol", "SSL_PLAIN"), ("managementPort", "8000"),
-    ("telemetry.protocol", "http/thrift"), ("telemetry.otlpEndpoint", "otel-collector:4318")])
+    ("telemetry.protocol", "http/thrift"), ("telemetry.otlpEndpoint", "otel-collector:4318"),
+    ("updateStrategy", "BlueGreen")])
 def test_a_wrong_value_is_refused_by_the_schema(setting: str, value: str) -> None:
     result = render(None, "--set", f"{setting}={value}")
     assert result.returncode != 0 and SCHEMA_REFUSAL in result.stderr
+
+
+@pytest.mark.parametrize("strategy", ["RollingUpdate", "Recreate"])
+def test_every_deployment_replaces_its_pods_as_the_update_strategy_says(strategy: str) -> None:
+    deployments = of_kind(manifests(None, "--set", f"updateStrategy={strategy}"), "Deployment")
+    assert deployments and all(d["spec"]["strategy"] == {"type": strategy} for d in deployments)
+
+
+def test_pods_are_rolled_unless_the_operator_says_otherwise() -> None:
+    deployments = of_kind(manifests(), "Deployment")
+    assert {d["spec"]["strategy"]["type"] for d in deployments} == {"RollingUpdate"}

@@ -13,6 +13,7 @@ spec:
   replicas: {{ .spec.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
+  strategy: {type: {{ .root.Values.updateStrategy }}}
   selector:
     matchLabels: {{- include "xueji.selector" . | nindent 6 }}
   template:
