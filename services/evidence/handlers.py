@@ -1,20 +1,26 @@
 """Subscribers of the evidence service: case events tell it who the members and arbiters are."""
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from xueji_contracts import topics
 from xueji_contracts.provinces import PROVINCES
 
+from services.common.deadletter import DeadLetters
 from services.common.kafka import subscriber
 
 from .ports import RecordStore
 from .settings import EvidenceSettings
-from .usecases import learn_parties
+from .usecases import learn_parties_of
 
 
-def register_handlers(broker: KafkaBroker, settings: EvidenceSettings, records: RecordStore) -> None:
+def register_handlers(broker: KafkaBroker, settings: EvidenceSettings, records: RecordStore,
+                      dead_letters: DeadLetters) -> None:
     case_topics = [topics.case_topic(code) for code in PROVINCES]
 
-    @subscriber(broker, settings, *case_topics, group="cases")
-    async def on_case_event(event: topics.CaseMessage) -> None:
-        """Members of opened groups and their arbiters: who may upload and read evidence (idempotent)."""
-        await learn_parties(records, event)
+    @subscriber(broker, settings, *case_topics, group="cases", batch=True,
+                max_records=settings.CASE_BATCH_RECORDS)
+    async def on_case_events(message: KafkaMessage) -> None:
+        """Members of opened groups and their arbiters: who may upload and read evidence (idempotent).
+        Each record is decoded on its own (a bad body is dead-lettered alone)."""
+        decoded = await dead_letters.decode_records(message, topics.case_adapter.validate_json)
+        await dead_letters.handle_batch(decoded, lambda batch: learn_parties_of(records, batch))

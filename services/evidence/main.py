@@ -28,7 +28,8 @@ def create_app(settings: EvidenceSettings | None = None) -> FastAPI:
     relay = OutboxRelay(records.evidence, plumbing.broker)
     parts = Parts(settings, objects, records, relay)
     return assemble(
-        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, records),
+        plumbing, subscribers=lambda: register_handlers(plumbing.broker, settings, records,
+                                                 plumbing.dead_letters),
         routers=[api.router(parts)],
         on_start=[records.ensure_indexes],
         on_stop=[relay.settled],

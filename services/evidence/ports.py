@@ -63,6 +63,13 @@ class RecordStore(Protocol):
     async def case(self, group_id: UUID) -> Doc | None:
         """What is known of the group: ``members`` by member_ref and ``arbiter_code``."""
 
+    async def cases_of(self, group_ids: list[UUID]) -> dict[UUID, Doc]:
+        """What is known of each group that anything is known of, as ``case`` gives it."""
+
+    async def write_cases(self, writes: list[tuple[UUID, Doc | None, Doc]]) -> set[UUID]:
+        """Write each case (group, as read, new), only while it is as read (None: nothing known);
+        return the groups another writer changed meanwhile, left unwritten."""
+
     async def add(self, record: Doc, entries: list[Entry]) -> bool:
         """Store a new record with its outbox entries; False when it exists already."""
 

@@ -25,6 +25,8 @@ class EvidenceSettings(ServiceSettings):
     # [decided] content rules per province, e.g. {"440000": ["jpg"]}; others use ALLOWED_TYPES
     PROVINCE_TYPES: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     LINK_SECONDS: int = 300
+    # case events read and learnt together: each group's case read once and written once a batch
+    CASE_BATCH_RECORDS: int = Field(default=500, gt=0)
     OUTBOX_SWEEP_SECONDS: float = 10.0
     # an object no evidence record names is removed once this old (a crash between write and record)
     ORPHAN_AGE_SECONDS: float = 900.0

@@ -8,12 +8,15 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.common.mongo import insert_new
 from services.common.outbox import Entry, with_outbox
 
 Doc = dict[str, Any]
+KNOWN = ("members", "members_at", "departed", "arbiter_code")  # what case events tell of a group
 
 
 class Records:
@@ -61,6 +64,25 @@ class Records:
 
     async def case(self, group_id: UUID) -> Doc | None:
         return await self.cases.find_one({"_id": str(group_id)})
+
+    async def cases_of(self, group_ids: list[UUID]) -> dict[UUID, Doc]:
+        found = self.cases.find({"_id": {"$in": [str(g) for g in group_ids]}})
+        return {UUID(d["_id"]): d async for d in found}
+
+    async def write_cases(self, writes: list[tuple[UUID, Doc | None, Doc]]) -> set[UUID]:
+        """One bulk write. A case is matched on what its membership was as read (``members_at``, or
+        none yet) and its arbiter: when another writer changed either, the upsert collides on
+        ``_id``. Only the known fields are written: the rest of the document stays as it is."""
+        ops = []
+        for group_id, read, case in writes:
+            read = read or {}
+            match: Doc = {"_id": str(group_id)}
+            for name in ("members_at", "arbiter_code"):
+                match[name] = read[name] if read.get(name) is not None else {"$exists": False}
+            values = {name: case[name] for name in KNOWN if name in case}
+            ops.append(UpdateOne(match, {"$set": values}, upsert=True))
+        collided = await insert_new(self.cases, ops)
+        return {writes[index][0] for index in collided}
 
     async def add(self, record: Doc, entries: list[Entry]) -> bool:
         """Store a new evidence record with its event; False when it exists (same content again)."""

@@ -8,9 +8,11 @@ A settled member that the event still names stays a member.
 """
 
 import re
+from datetime import datetime
 from typing import Any
 
 Placement = dict[str, Any]  # school_code, district_code, province_code
+Case = dict[str, Any]  # members and departed (by member_ref), members_at, arbiter_code
 MEMBER_REF = re.compile(r"m[0-9a-f]{32}")
 
 
@@ -22,3 +24,19 @@ def departures(before: dict[str, Placement], after: dict[str, Placement]) -> dic
     """
     return {ref: placement for ref, placement in before.items()
             if ref not in after and MEMBER_REF.fullmatch(ref)}
+
+
+def told(case: Case, members: dict[str, Placement] | None, at: datetime, arbiter_code: str | None) -> Case:
+    """The case as one event leaves it: the members it names (``members``; None: it names none)
+    become the members, those no longer named are departed, a member named again is no longer
+    departed; an event older than the membership already known (a late copy, another province's
+    topic) changes no member. An arbiter it names (``arbiter_code``) is remembered."""
+    after = dict(case)
+    known_at = case.get("members_at")
+    if members is not None and (known_at is None or known_at <= at):
+        gone = {**case.get("departed", {}), **departures(case.get("members", {}), members)}
+        after.update(members=dict(members), members_at=at,
+                     departed={ref: p for ref, p in gone.items() if ref not in members})
+    if arbiter_code:
+        after["arbiter_code"] = arbiter_code
+    return after

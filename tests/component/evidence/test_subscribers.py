@@ -33,9 +33,10 @@ class Wired:
 @pytest.fixture
 async def wired() -> AsyncIterator[Wired]:
     settings = EvidenceSettings(ENVIRONMENT="test")
-    broker = make_broker(settings, SERVICE, DeadLetters(SERVICE, attempts=1, backoff_seconds=0.01))
+    dead_letters = DeadLetters(SERVICE, attempts=1, backoff_seconds=0.01)
+    broker = make_broker(settings, SERVICE, dead_letters)
     records = FakeRecords()
-    register_handlers(broker, settings, records)
+    register_handlers(broker, settings, records, dead_letters)
     async with TestKafkaBroker(broker) as test_broker:
         yield Wired(test_broker, records, settings)
 

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -307,3 +308,21 @@ async def test_keys_metadata_records_and_links_carry_no_registry_number(
     assert record["name"] == "张三的证明.jpg"  # kept for the reviewer's list
     assert not carries_the_number(await records.cases.find_one({"_id": str(GROUP)}))
     assert not carries_the_number(await records.links.find_one({"evidence_id": evidence}))
+
+
+async def test_a_case_written_in_a_batch_is_left_unwritten_when_another_writer_changed_it(
+        app: FastAPI) -> None:
+    """On the database: a batch writes each case only while it is as read; the per-event path's write
+    of a later event in between makes it collide, and the later membership stays."""
+    records = app.state.records
+    group, fresh = uuid4(), uuid4()
+    now = datetime.now(UTC)
+    placed = {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"}
+    await records.replace_members(group, {"m" + "1" * 32: placed}, {}, now)
+    [read] = (await records.cases_of([group])).values()
+    assert await records.replace_members(group, {"m" + "2" * 32: placed}, {}, now + timedelta(minutes=2))
+    older = {**read, "members": {"m" + "3" * 32: placed}, "members_at": now + timedelta(minutes=1)}
+    new_case = {"members": {"m" + "4" * 32: placed}, "members_at": now, "departed": {}}
+    assert await records.write_cases([(group, read, older), (fresh, None, new_case)]) == {group}
+    assert set((await records.case(group))["members"]) == {"m" + "2" * 32}
+    assert set((await records.case(fresh))["members"]) == {"m" + "4" * 32}

@@ -1,7 +1,8 @@
 """In-memory ports of the evidence service, for use-case and subscriber tests without S3 or database."""
 
+import copy
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -69,6 +70,8 @@ class FakeRecords:
         self.cases: dict[UUID, Doc] = {}
         self.evidence: dict[str, Doc] = {}
         self.links: list[Doc] = []
+        self.bulk_writes = 0
+        self.before_write: Callable[[], Awaitable[None]] | None = None  # another writer, read to write
 
     async def replace_members(
         self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
@@ -94,6 +97,22 @@ class FakeRecords:
 
     async def case(self, group_id: UUID) -> Doc | None:
         return json.loads(json.dumps(self.cases[group_id], default=str)) if group_id in self.cases else None
+
+    async def cases_of(self, group_ids: list[UUID]) -> dict[UUID, Doc]:
+        return {g: copy.deepcopy(self.cases[g]) for g in group_ids if g in self.cases}
+
+    async def write_cases(self, writes: list[tuple[UUID, Doc | None, Doc]]) -> set[UUID]:
+        if self.before_write is not None:
+            await self.before_write()
+        self.bulk_writes += 1
+        changed = set()
+        for group_id, read, case in writes:
+            now = self.cases.get(group_id, {})
+            if any(now.get(name) != (read or {}).get(name) for name in ("members_at", "arbiter_code")):
+                changed.add(group_id)
+                continue
+            self.cases[group_id] = {**now, **copy.deepcopy(case)}
+        return changed
 
     async def add(self, record: Doc, entries: list[Entry]) -> bool:
         if record["_id"] in self.evidence:

@@ -13,7 +13,7 @@ from xueji_contracts.problems import MemberBrief
 from services.common.auth import Principal
 from services.common.errors import NotFound, OutsideJurisdiction, Refused
 from services.evidence.domain.membership import departures
-from services.evidence.usecases import learn_parties, link_evidence, store_evidence
+from services.evidence.usecases import learn_parties, learn_parties_of, link_evidence, store_evidence
 
 from ..workflow.factories import brief
 from .fakes import NOW, FakeRecords, case_members, fake_parts, member_ref, multipart
@@ -124,3 +124,51 @@ def test_departures_are_the_members_no_longer_named_and_never_a_registry_number(
     before = {ref: placement, gone: placement, LEAVES.registry_number: placement}  # one kept the old way
     assert departures(before, {ref: placement}) == {gone: placement}
     assert departures(before, before) == {}
+
+
+# A batch of case events, as the subscriber reads them: learnt as they are one by one.
+
+ARBITRATING = ev.ArbitrationStateChanged(**COMMON, status=ArbitrationStatus.PENDING,
+                                         arbiter_code="110000", occurred_at=NOW + timedelta(minutes=3))
+
+
+async def one_by_one(events: list[ev.GroupOpened | ev.MembersChanged | ev.ArbitrationStateChanged]) -> dict:
+    records = FakeRecords()
+    for event in events:
+        await learn_parties(records, event)
+    return records.cases
+
+
+@pytest.mark.parametrize("events", [
+    [opened(), changed(STAYS, left=(LEAVES,)), changed(STAYS, LEAVES, minutes=2), ARBITRATING],
+    [opened(), changed(STAYS, left=(LEAVES,), minutes=2), changed(STAYS, LEAVES, minutes=1), opened()],
+    [changed(STAYS, left=(LEAVES,)), ARBITRATING, opened()],
+], ids=["left and came back, then arbitration", "late copies", "the opening read last"])
+async def test_a_batch_leaves_each_case_as_its_events_one_by_one_would(
+    events: list[ev.GroupOpened | ev.MembersChanged | ev.ArbitrationStateChanged]
+) -> None:
+    records = FakeRecords()
+    await learn_parties_of(records, events)
+    assert records.cases == await one_by_one(events) and records.bulk_writes == 1
+
+
+async def test_a_batch_goes_on_from_what_was_known_before_it() -> None:
+    records = FakeRecords()
+    await learn_parties(records, opened())
+    await learn_parties_of(records, [changed(STAYS, left=(LEAVES,))])
+    assert records.cases == await one_by_one([opened(), changed(STAYS, left=(LEAVES,))])
+    assert set(records.cases[GROUP]["departed"]) == {member_ref(LEAVES.registry_number)}
+
+
+async def test_a_case_another_writer_changed_meanwhile_is_learnt_event_by_event() -> None:
+    records = FakeRecords()
+    await learn_parties(records, opened())
+
+    async def another_replica() -> None:  # the same group's later event, from another province's topic
+        records.before_write = None
+        await learn_parties(records, changed(STAYS, left=(LEAVES,), minutes=2))
+
+    records.before_write = another_replica
+    await learn_parties_of(records, [changed(STAYS, LEAVES, minutes=1)])  # older: changes no member
+    assert set(records.cases[GROUP]["members"]) == {member_ref(STAYS.registry_number)}
+    assert set(records.cases[GROUP]["departed"]) == {member_ref(LEAVES.registry_number)}
