@@ -3,7 +3,7 @@
 membership event names."""
 
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from xueji_contracts import cases as ev
@@ -16,7 +16,7 @@ from services.evidence.domain.membership import departures
 from services.evidence.usecases import learn_parties, learn_parties_of, link_evidence, store_evidence
 
 from ..workflow.factories import brief
-from .fakes import NOW, FakeRecords, case_members, fake_parts, member_ref, multipart
+from .fakes import NOW, Doc, FakeRecords, case_members, fake_parts, member_ref, multipart
 from .samples import JPEG, OLE2
 
 GROUP = uuid4()
@@ -132,7 +132,8 @@ ARBITRATING = ev.ArbitrationStateChanged(**COMMON, status=ArbitrationStatus.PEND
                                          arbiter_code="110000", occurred_at=NOW + timedelta(minutes=3))
 
 
-async def one_by_one(events: list[ev.GroupOpened | ev.MembersChanged | ev.ArbitrationStateChanged]) -> dict:
+async def one_by_one(events: list[ev.GroupOpened | ev.MembersChanged | ev.ArbitrationStateChanged]
+                     ) -> dict[UUID, Doc]:
     records = FakeRecords()
     for event in events:
         await learn_parties(records, event)
