@@ -44,21 +44,10 @@ class ObjectStore(Protocol):
 
 
 class RecordStore(Protocol):
-    async def replace_members(
-        self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
-    ) -> bool:
-        """The group's members are now exactly ``members`` (where each sits: school, district and
-        province codes, by ``member_ref``), as a membership event of ``at`` tells; ``departed`` are
-        remembered as having left, and a member named again is no longer departed. False, and
-        nothing changed, when an event later than ``at`` already told (a late copy)."""
-
     async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
         """Remember where members of the group sit, by ``member_ref``. With ``forget`` (registry
         numbers the members were kept under before), only while those entries are still kept: the
         entries move to ``members``."""
-
-    async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
-        """Remember the group's arbiter."""
 
     async def case(self, group_id: UUID) -> Doc | None:
         """What is known of the group: ``members`` by member_ref and ``arbiter_code``."""

@@ -30,22 +30,6 @@ class Records:
         await self.evidence.create_index([("group_id", 1), ("member_ref", 1)])
         await self.evidence.create_index([("bucket", 1), ("key", 1)])  # the orphan sweep
 
-    async def replace_members(
-        self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
-    ) -> bool:
-        """One conditional write: a copy of an older event (another province's topic may deliver
-        it late) matches no document, and its upsert collides on ``_id``."""
-        update: Doc = {"$set": {"members": members, "members_at": at,
-                                **{f"departed.{ref}": m for ref, m in departed.items()}}}
-        if members:
-            update["$unset"] = {f"departed.{ref}": "" for ref in members}
-        newer_or_none = [{"members_at": {"$exists": False}}, {"members_at": {"$lte": at}}]
-        try:
-            await self.cases.update_one({"_id": str(group_id), "$or": newer_or_none}, update, upsert=True)
-        except DuplicateKeyError:
-            return False
-        return True
-
     async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
         update: Doc = {"$set": {f"members.{ref}": m for ref, m in members.items()}}
         if not forget:
@@ -56,11 +40,6 @@ class Records:
         update["$unset"] = {f"members.{rn}": "" for rn in forget}
         still = {f"members.{rn}": {"$exists": True} for rn in forget}
         await self.cases.update_one({"_id": str(group_id), **still}, update)
-
-    async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
-        await self.cases.update_one(
-            {"_id": str(group_id)}, {"$set": {"arbiter_code": arbiter_code}}, upsert=True
-        )
 
     async def case(self, group_id: UUID) -> Doc | None:
         return await self.cases.find_one({"_id": str(group_id)})

@@ -8,9 +8,9 @@ workflow.
 """
 
 from .linking import link_evidence
-from .parties import learn_arbiter, learn_members, learn_parties, learn_parties_of, member_of
+from .parties import learn_parties, learn_parties_of, member_of
 from .storing import Stored, store_evidence
 from .sweeping import ORPHANS_REMOVED, sweep_orphans
 
-__all__ = ["ORPHANS_REMOVED", "Stored", "learn_arbiter", "learn_members", "learn_parties", "learn_parties_of",
-           "link_evidence", "member_of", "store_evidence", "sweep_orphans"]
+__all__ = ["ORPHANS_REMOVED", "Stored", "learn_parties", "learn_parties_of", "link_evidence", "member_of",
+           "store_evidence", "sweep_orphans"]

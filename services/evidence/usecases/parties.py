@@ -12,7 +12,7 @@ from services.common.errors import NotFound
 from services.common.members import placements
 
 from ..domain.access import Member
-from ..domain.membership import departures, told
+from ..domain.membership import told
 from ..ports import Doc, RecordStore
 
 
@@ -39,49 +39,38 @@ async def member_of(
     return member, case.get("arbiter_code")
 
 
-async def learn_members(records: RecordStore, event: CaseMessage) -> None:
-    """The group's members are exactly those an event that tells names, by member_ref; those it no
-    longer names are kept as departed. A late copy of an older event changes nothing (idempotent)."""
-    after = _placed(event)
-    if after is None:
-        return
-    before: dict[str, Doc] = (await records.case(event.group_id) or {}).get("members", {})
-    await records.replace_members(event.group_id, after, departures(before, after), event.occurred_at)
-
-
-async def learn_arbiter(records: RecordStore, event: CaseMessage) -> None:
-    """The group's arbiter, once arbitration names one: it may then read the evidence."""
-    if isinstance(event, ArbitrationStateChanged) and event.arbiter_code:
-        await records.learn_arbiter(event.group_id, event.arbiter_code)
+MAX_ATTEMPTS = 20
 
 
 async def learn_parties(records: RecordStore, event: CaseMessage) -> None:
-    """Whatever a case event tells of who may upload and read the group's evidence."""
-    await learn_members(records, event)
-    await learn_arbiter(records, event)
+    """Whatever a case event tells of who may upload and read the group's evidence (idempotent)."""
+    await learn_parties_of(records, [event])
 
 
 async def learn_parties_of(records: RecordStore, events: Sequence[CaseMessage]) -> None:
-    """A batch of case events, as ``learn_parties`` learns them one by one: each group's case read
-    once, its events applied in their order (``domain.membership.told``), and written once, all in
-    one bulk write. A group another writer changed between the read and the write is learnt again
-    event by event."""
+    """A batch of case events: each group's case read once, its events applied in their order
+    (``domain.membership.told``: the members the latest membership event names, a late copy
+    changing none), and written once, all in one bulk write, only while the case is as read. A group
+    another writer changed in between is read again and its events applied to what it holds now."""
     by_group: dict[UUID, list[CaseMessage]] = defaultdict(list)
     for event in events:
         by_group[event.group_id].append(event)
-    known = await records.cases_of(list(by_group))
-    writes = []
-    for group_id, group_events in by_group.items():
-        read = known.get(group_id)
-        case = dict(read or {})
-        for event in group_events:
-            arbiter = event.arbiter_code if isinstance(event, ArbitrationStateChanged) else None
-            case = told(case, _placed(event), event.occurred_at, arbiter)
-        if case != (read or {}):
-            writes.append((group_id, read, case))
-    for group_id in sorted(await records.write_cases(writes)):
-        for event in by_group[group_id]:
-            await learn_parties(records, event)
+    todo = list(by_group)
+    for _ in range(MAX_ATTEMPTS):
+        if not todo:
+            return
+        known = await records.cases_of(todo)
+        writes = []
+        for group_id in todo:
+            read = known.get(group_id)
+            case = dict(read or {})
+            for event in by_group[group_id]:
+                arbiter = event.arbiter_code if isinstance(event, ArbitrationStateChanged) else None
+                case = told(case, _placed(event), event.occurred_at, arbiter)
+            if case != (read or {}):
+                writes.append((group_id, read, case))
+        todo = sorted(await records.write_cases(writes))
+    raise RuntimeError(f"{len(todo)} cases kept changing under their writes")
 
 
 def _placed(event: CaseMessage) -> dict[str, Doc] | None:

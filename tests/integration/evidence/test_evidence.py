@@ -55,7 +55,8 @@ async def app(evidence_settings: EvidenceSettings) -> AsyncIterator[FastAPI]:
             },
             [],
         )
-        await application.state.records.learn_arbiter(GROUP, "000000")
+        records = application.state.records
+        await records.write_cases([(GROUP, await records.case(GROUP), {"arbiter_code": "000000"})])
         yield application
 
 
@@ -312,17 +313,20 @@ async def test_keys_metadata_records_and_links_carry_no_registry_number(
 
 async def test_a_case_written_in_a_batch_is_left_unwritten_when_another_writer_changed_it(
         app: FastAPI) -> None:
-    """On the database: a batch writes each case only while it is as read; the per-event path's write
-    of a later event in between makes it collide, and the later membership stays."""
+    """On the database: a case is written only while it is as read; another writer's write of a
+    later membership in between makes it collide, and the later membership stays."""
     records = app.state.records
     group, fresh = uuid4(), uuid4()
     now = datetime.now(UTC)
     placed = {"school_code": SCHOOL, "district_code": "110105", "province_code": "110000"}
-    await records.replace_members(group, {"m" + "1" * 32: placed}, {}, now)
+
+    def case(ref: str, at: datetime) -> dict[str, Any]:
+        return {"members": {"m" + ref * 32: placed}, "members_at": at, "departed": {}}
+
+    assert await records.write_cases([(group, None, case("1", now))]) == set()
     [read] = (await records.cases_of([group])).values()
-    assert await records.replace_members(group, {"m" + "2" * 32: placed}, {}, now + timedelta(minutes=2))
-    older = {**read, "members": {"m" + "3" * 32: placed}, "members_at": now + timedelta(minutes=1)}
-    new_case = {"members": {"m" + "4" * 32: placed}, "members_at": now, "departed": {}}
-    assert await records.write_cases([(group, read, older), (fresh, None, new_case)]) == {group}
+    assert await records.write_cases([(group, read, case("2", now + timedelta(minutes=2)))]) == set()
+    written = [(group, read, case("3", now + timedelta(minutes=1))), (fresh, None, case("4", now))]
+    assert await records.write_cases(written) == {group}
     assert set((await records.case(group))["members"]) == {"m" + "2" * 32}
     assert set((await records.case(fresh))["members"]) == {"m" + "4" * 32}

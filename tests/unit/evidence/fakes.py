@@ -73,17 +73,6 @@ class FakeRecords:
         self.bulk_writes = 0
         self.before_write: Callable[[], Awaitable[None]] | None = None  # another writer, read to write
 
-    async def replace_members(
-        self, group_id: UUID, members: dict[str, Doc], departed: dict[str, Doc], at: datetime
-    ) -> bool:
-        case = self.cases.setdefault(group_id, {})
-        if case.get("members_at", at) > at:  # a later event already told
-            return False
-        gone = {**case.get("departed", {}), **departed}
-        case.update(members=dict(members), members_at=at,
-                    departed={ref: p for ref, p in gone.items() if ref not in members})
-        return True
-
     async def learn_members(self, group_id: UUID, members: dict[str, Doc], forget: list[str]) -> None:
         known = self.cases.setdefault(group_id, {}).setdefault("members", {})
         if any(rn not in known for rn in forget):  # replaced meanwhile by a membership event
@@ -91,9 +80,6 @@ class FakeRecords:
         for rn in forget:
             known.pop(rn, None)
         known.update(members)
-
-    async def learn_arbiter(self, group_id: UUID, arbiter_code: str | None) -> None:
-        self.cases.setdefault(group_id, {})["arbiter_code"] = arbiter_code
 
     async def case(self, group_id: UUID) -> Doc | None:
         return json.loads(json.dumps(self.cases[group_id], default=str)) if group_id in self.cases else None

@@ -161,7 +161,7 @@ async def test_a_batch_goes_on_from_what_was_known_before_it() -> None:
     assert set(records.cases[GROUP]["departed"]) == {member_ref(LEAVES.registry_number)}
 
 
-async def test_a_case_another_writer_changed_meanwhile_is_learnt_event_by_event() -> None:
+async def test_a_case_another_writer_changed_meanwhile_is_read_again_and_learnt_on_top() -> None:
     records = FakeRecords()
     await learn_parties(records, opened())
 
