@@ -1,6 +1,6 @@
 """The MongoDB client (PyMongo's async API), and what it asks of the database."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import Counter
@@ -64,3 +64,22 @@ async def insert_new(collection: AsyncCollection[dict[str, Any]],
             raise
         return {e["index"] for e in errors}
     return set()
+
+
+async def find_leaving(collection: AsyncCollection[dict[str, Any]], query: Mapping[str, Any],
+                       projection: Mapping[str, Any], limit: int,
+                       leave: Collection[Any] = ()) -> list[dict[str, Any]]:
+    """Up to ``limit`` documents matching ``query``, but none whose ``_id`` is in ``leave``.
+
+    The ids are left out here, not with ``$nin`` in the query: SecantusDB (STACK.md) checks a ``$nin``
+    list against every document it reads, so a sweep leaving out the 2 000 documents a relay holds
+    took 5.5 s, against 0.09 s for reading ``limit + len(leave)`` ids, dropping those, and then the
+    documents by ``_id``. Under load ``leave`` could fill the limit, hence the larger first read.
+    """
+    if not leave:
+        return [d async for d in collection.find(dict(query), dict(projection)).limit(limit)]
+    found = collection.find(dict(query), {"_id": 1}).limit(limit + len(leave))
+    ids = [d["_id"] async for d in found if d["_id"] not in leave][:limit]
+    if not ids:
+        return []
+    return [d async for d in collection.find({**query, "_id": {"$in": ids}}, dict(projection))]

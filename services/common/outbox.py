@@ -29,6 +29,7 @@ from pymongo.errors import PyMongoError
 
 from .clock import utc_now
 from .metrics import count_published, observe_outbox
+from .mongo import find_leaving
 from .telemetry import continued, trace_fields
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,9 @@ async def clear(collection: AsyncCollection[dict[str, Any]], written: Written) -
 async def pending(collection: AsyncCollection[dict[str, Any]], limit: int = 200,
                   leave: Collection[Any] = ()) -> Written:
     """Documents whose entries are not published yet (a writer stopped before its relay ran), but
-    those in ``leave`` (in the query: under load they could fill the limit)."""
-    query: dict[str, Any] = {"has_outbox": True, **({"_id": {"$nin": list(leave)}} if leave else {})}
-    found = collection.find(query, {"outbox": 1, "version": 1}).limit(limit)
-    return [(d["_id"], d["version"], d.get("outbox", [])) async for d in found]
+    those in ``leave`` (under load they could fill the limit)."""
+    found = await find_leaving(collection, {"has_outbox": True}, {"outbox": 1, "version": 1}, limit, leave)
+    return [(d["_id"], d["version"], d.get("outbox", [])) for d in found]
 
 
 class OutboxRelay:

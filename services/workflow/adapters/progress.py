@@ -46,7 +46,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import Clock, utc_now
-from services.common.mongo import insert_new
+from services.common.mongo import find_leaving, insert_new
 from services.common.outbox import Written, clear
 
 from ..domain.progress import Tally, difference
@@ -191,9 +191,9 @@ class ProgressStore:
         a case another projector is at work on is left for the next sweep, and so are the cases in
         ``leave`` (those the process's relay is about to count: two projectors on one case slow each
         other). How many it took up."""
-        query: Doc = {"tally_pending": True, **({"_id": {"$nin": sorted(leave)}} if leave else {})}
-        found = self.cases.find(query, {"version": 1, "tally": 1}).limit(limit)
-        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found]
+        found = await find_leaving(self.cases, {"tally_pending": True}, {"version": 1, "tally": 1}, limit,
+                                   set(leave))
+        pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) for d in found]
         for group_id in await self.project_many(pending):
             await self.project(group_id, wait=False)
         return len(pending)
