@@ -16,6 +16,7 @@ class Intent:
     tally: Tally
     delta: Tally
     at: datetime
+    batch: str | None = None  # counted with other cases' changes (``progress.py``, ``project_many``)
 
     def divisions(self) -> dict[str, tuple[str, str | None, Tally]]:
         """code → (level, parent, metric → change) of every division the delta touches."""

@@ -2,9 +2,10 @@
 per version of the case, with no multi-document transaction (STACK.md: SecantusDB).
 
 - ``workflow_progress``: a division's counters, ``{_id: code, level, parent_code, n: {metric: sum},
-  marks: {group_id: version}}``;
+  marks: {group_id: version}, applied: {projector: seq}}``;
 - ``workflow_progress_cases``: what a case has contributed, ``{_id: group_id, version, tally}``,
-  with ``intent`` while a change is being applied and ``marked`` until its marks are removed.
+  with ``intent`` while a change is being applied and ``marked`` until its marks are removed;
+- ``workflow_progress_batches``: the batches being counted (below).
 
 A change of a case is applied in steps, each of them safe to repeat, so a crash at any step
 followed by a retry counts it exactly once:
@@ -21,11 +22,23 @@ followed by a retry counts it exactly once:
 A version whose tally is the one counted already only moves the contribution's version; one at
 or below the contributed version is skipped (a change that arrives late).
 
-The sweep counts the cases it finds in one pass of these steps (``project_many``): each step is
-one bulk write, with one update per division for all the cases that touch it. What collides
-there (another projector at work on a case, a division just created) is counted alone. The
-workflow's outbox relay counts the cases it has just published in the same way, and its
-emptying of their outboxes is step 5 (``count_and_empty``).
+Many cases are counted together in a **batch** (``project_many``: the sweep, and the workflow's
+outbox relay for the cases it has just published, whose emptying of their outboxes is step 5,
+``count_and_empty``). A batch has no per-case marks to remove: each store (a ``projector``) counts
+its batches one at a time, numbered in order, and a division remembers the number of the last
+batch of each projector it counted (``applied.<projector>``):
+
+1. ``open`` the batch: ``workflow_progress_batches`` ``{_id, projector, seq, cases, at}``;
+2. ``record`` each case's intent as above, naming the batch; a case another projector changed
+   first is counted alone afterwards;
+3. ``apply`` to each division the sum of the batch's deltas, setting ``applied.<projector>`` to
+   ``seq``, unless it is at ``seq`` already (or later);
+4. ``finish`` each case's contribution; 5. ``close`` the batch (delete it), and clear the cases.
+
+That is two writes per case and one per division, against three and two. A projector whose batch
+failed part-way takes a new name, so no later batch of its old name can pass a division the failed
+one had yet to reach. A batch intent left behind is resumed the same way as a case's: after
+``takeover_seconds``, by claiming the batch, and it is applied, finished and closed whole.
 
 An intent left behind is resumed by the next projection of the case, but only once it is older than
 ``takeover_seconds`` and after claiming it: until then the projector that recorded it is at work
@@ -36,9 +49,10 @@ projector stalled for longer than that, mid-way, could count its part twice: the
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from dataclasses import asdict
-from datetime import timedelta
-from uuid import UUID
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from itertools import count
+from uuid import UUID, uuid4
 
 from pymongo import ASCENDING, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -58,6 +72,19 @@ COUNTED_AT_ONCE = 200  # cases counted together, by the relay and by a sweep
 BUSY_PAUSE_SECONDS = 0.05  # another projector is applying the case's previous change: it takes a moment
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Cases counted together by one projector (the module's docstring): ``seq`` orders its batches."""
+    projector: str
+    seq: int
+    cases: list[str]
+    at: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.projector}:{self.seq}"
+
+
 class ProgressStore:
     """The ``Progress`` port in MongoDB: the projection's steps, its sweep, and the reads."""
 
@@ -66,7 +93,10 @@ class ProgressStore:
         self.cases = db["workflow_cases"]
         self.counters = db["workflow_progress"]
         self.contributions = db["workflow_progress_cases"]
+        self.batches = db["workflow_progress_batches"]
         self.clock, self.takeover = clock, timedelta(seconds=takeover_seconds)
+        self._projector, self._sequence = uuid4().hex, count(1)
+        self._one_batch = asyncio.Lock()  # this projector's batches, one at a time and in order
 
     async def ensure_indexes(self) -> None:
         await self.counters.create_index([("parent_code", ASCENDING)])
@@ -139,6 +169,15 @@ class ProgressStore:
         another projector is still at work on its intent."""
         contributed = await self.contribution(group_id)
         intent = contributed.intent
+        if intent is not None and intent.batch is not None:
+            if self.clock() - intent.at < self.takeover or not await self.resume_batch(intent.batch):
+                return None
+            await self.contributions.update_one(  # a batch gone (see ``resume_batch``) left it behind
+                {"_id": str(group_id), "intent.batch": intent.batch}, {"$unset": {"intent": ""}})
+            contributed = await self.contribution(group_id)
+            if contributed.intent is not None:  # another projector's, recorded since
+                return None
+            intent = None
         if intent is not None:
             now = self.clock()
             if now - intent.at < self.takeover:
@@ -191,6 +230,9 @@ class ProgressStore:
         a case another projector is at work on is left for the next sweep, and so are the cases in
         ``leave`` (those the process's relay is about to count: two projectors on one case slow each
         other). How many it took up."""
+        left = self.batches.find({"at": {"$lt": self.clock() - self.takeover}}, {"_id": 1}).limit(limit)
+        for batch_id in [d["_id"] async for d in left]:  # a batch whose projector stopped
+            await self.resume_batch(batch_id)
         found = await find_leaving(self.cases, {"tally_pending": True}, {"version": 1, "tally": 1}, limit,
                                    set(leave))
         pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) for d in found]
@@ -206,9 +248,22 @@ class ProgressStore:
         published), the update that clears a counted case's ``tally_pending`` empties its outbox too."""
         if not pending:
             return []
+        async with self._one_batch:
+            try:
+                return await self._project_batch(pending, empty_outboxes)
+            except BaseException:
+                self._retire()  # the batch stopped part-way: none of this name may pass it
+                raise
+
+    def _retire(self) -> None:
+        self._projector, self._sequence = uuid4().hex, count(1)
+
+    async def _project_batch(self, pending: list[tuple[UUID, int, Tally]],
+                             empty_outboxes: bool) -> list[UUID]:
         ids = [str(group_id) for group_id, _, _ in pending]
         found = {d["_id"]: Contribution.of(d) async for d in self.contributions.find({"_id": {"$in": ids}})}
         alone, late, wanted = [], [], []
+        batch = Batch(self._projector, next(self._sequence), [], self.clock())
         for group_id, version, tally in pending:
             contributed = found.get(str(group_id), Contribution())
             delta = difference(tally, contributed.tally)
@@ -219,24 +274,88 @@ class ProgressStore:
             elif not delta:
                 alone.append(group_id)
             else:
-                wanted.append((group_id, contributed, Intent(version, tally, delta, self.clock())))
-        lost = await insert_new(self.contributions, [UpdateOne(
-            self._unchanged(g, c), {"$set": {"intent": asdict(i)}}, upsert=True) for g, c, i in wanted])
-        alone += [wanted[n][0] for n in sorted(lost)]
-        recorded = [(g, i) for n, (g, _, i) in enumerate(wanted) if n not in lost]
-        if recorded:
-            await self.apply_many(recorded)
-            await self.contributions.bulk_write([UpdateOne(
-                {"_id": str(g), "intent.version": i.version},
-                {"$set": {"version": i.version, "tally": i.tally, "marked": sorted(i.divisions())},
-                 "$unset": {"intent": ""}}) for g, i in recorded], ordered=False)
-            await self.unmark_many(recorded)
+                batch.cases.append(str(group_id))
+                wanted.append((group_id, contributed, Intent(version, tally, delta, batch.at, batch.id)))
+        recorded: list[tuple[UUID, Intent]] = []
+        if wanted:
+            await self.open_batch(batch)
+            lost = await self.record_batch(wanted)
+            alone += [wanted[n][0] for n in sorted(lost)]
+            recorded = [(g, i) for n, (g, _, i) in enumerate(wanted) if n not in lost]
+            await self.apply_batch(batch, [i for _, i in recorded])
+            await self.finish_batch(batch, recorded)
+            await self.close_batch(batch)
         counted = late + [(g, i.version) for g, i in recorded]
         if empty_outboxes:
             await unset_at_versions(self.cases, counted, "tally_pending", "outbox", "has_outbox")
         else:
             await unset_at_versions(self.cases, counted, "tally_pending", also={"tally_pending": True})
         return alone
+
+    # a batch, step by step
+    async def open_batch(self, batch: "Batch") -> None:
+        """Step 1 of a batch: it exists before any intent names it."""
+        await self.batches.insert_one({"_id": batch.id, "projector": batch.projector, "seq": batch.seq,
+                                       "cases": batch.cases, "at": batch.at})
+
+    async def record_batch(self, wanted: list[tuple[UUID, Contribution, Intent]]) -> set[int]:
+        """Step 2 of a batch: each case's intent, if its contribution is as read; those that were not."""
+        return await insert_new(self.contributions, [UpdateOne(
+            self._unchanged(g, c), {"$set": {"intent": asdict(i)}}, upsert=True) for g, c, i in wanted])
+
+    async def apply_batch(self, batch: "Batch", intents: list[Intent], codes: set[str] | None = None) -> None:
+        """Step 3 of a batch (for every division, or only ``codes``): one update per division with the
+        sum of the intents' deltas, unless the division counted this batch of its projector already."""
+        summed: dict[str, tuple[str, str | None, Counter[str]]] = {}
+        for intent in intents:
+            for code, (level, parent, part) in intent.divisions().items():
+                if codes is None or code in codes:
+                    summed.setdefault(code, (level, parent, Counter()))[2].update(part)
+        mark = f"applied.{batch.projector}"
+        updates = [({"_id": code, mark: {"$not": {"$gte": batch.seq}}},
+                    {"$inc": {f"n.{metric}": change for metric, change in changes.items()},
+                     "$set": {"level": level, "parent_code": parent, mark: batch.seq}})
+                   for code, (level, parent, changes) in summed.items()]
+        collided = await insert_new(self.counters, [UpdateOne(f, u, upsert=True) for f, u in updates])
+        for index in sorted(collided):  # the division counted the batch already (the update matched
+            await self.counters.update_one(*updates[index])  # nothing), or was just created by another
+
+    async def finish_batch(self, batch: "Batch", recorded: list[tuple[UUID, Intent]]) -> None:
+        """Step 4 of a batch: each contribution becomes its intent's version and tally."""
+        if recorded:
+            await self.contributions.bulk_write([UpdateOne(
+                {"_id": str(g), "intent.batch": batch.id},
+                {"$set": {"version": i.version, "tally": i.tally}, "$unset": {"intent": ""}})
+                for g, i in recorded], ordered=False)
+
+    async def close_batch(self, batch: "Batch") -> None:
+        """Step 5 of a batch."""
+        await self.batches.delete_one({"_id": batch.id})
+
+    async def resume_batch(self, batch_id: str) -> bool:
+        """Complete a batch its projector left (older than the takeover): claim it, then apply, finish
+        and close it whole. False while its projector may still be at work on it, or when another
+        projector claimed it first. True for a batch that is gone: an intent naming it is left
+        behind only if its projector stalled past the takeover between recording and applying (the
+        one limit, above), and is dropped."""
+        doc = await self.batches.find_one({"_id": batch_id})
+        if doc is None:
+            return True
+        # two projectors completing one batch at once would still count it once (the divisions'
+        # marks): the claim spares the work
+        if self.clock() - doc["at"] < self.takeover:
+            return False
+        claim = {"_id": batch_id, "at": doc["at"]}
+        if (await self.batches.update_one(claim, {"$set": {"at": self.clock()}})).matched_count != 1:
+            return False
+        batch = Batch(doc["projector"], doc["seq"], doc["cases"], doc["at"])
+        found = self.contributions.find({"_id": {"$in": batch.cases}, "intent.batch": batch_id})
+        recorded = [(UUID(d["_id"]), left) async for d in found
+                    if (left := Contribution.of(d).intent) is not None]
+        await self.apply_batch(batch, [i for _, i in recorded])
+        await self.finish_batch(batch, recorded)
+        await self.close_batch(batch)
+        return True
 
     async def count_and_empty(self, collection: AsyncCollection[Doc], written: Written) -> None:
         """The workflow relay's emptying of published outboxes (``OutboxRelay(empty=...)``): the cases
@@ -259,58 +378,16 @@ class ProgressStore:
             emptied |= {str(group_id) for group_id, _, _ in pending} - alone
         await clear(collection, [w for w in written if str(w[0]) not in emptied])
 
-    async def apply_many(self, recorded: list[tuple[UUID, Intent]]) -> None:
-        """Step 2 for many intents: one update per division, marking every case it counts. A division
-        that collides (one of them marked already, or the division just created) is applied case by case."""
-        touching = by_division(recorded)
-        ops = []
-        for code, changes in touching.items():
-            level, parent, _ = changes[0][1].divisions()[code]
-            summed: Counter[str] = Counter()
-            for _, intent in changes:
-                summed.update(intent.divisions()[code][2])
-            marks = {f"marks.{g}": i.version for g, i in changes}
-            ops.append(UpdateOne(
-                {"_id": code, **{mark: {"$not": {"$gte": version}} for mark, version in marks.items()}},
-                {"$inc": {f"n.{metric}": change for metric, change in summed.items()},
-                 "$set": {"level": level, "parent_code": parent, **marks}}, upsert=True))
-        codes = list(touching)
-        for n in sorted(await insert_new(self.counters, ops)):
-            for group_id, intent in touching[codes[n]]:
-                await self.apply(group_id, intent, {codes[n]})
-
-    async def unmark_many(self, recorded: list[tuple[UUID, Intent]]) -> None:
-        """Step 4 for many intents: one update per division. When one of them finds a mark changed
-        (another projector removed it first), each mark is removed alone, only if still at its version."""
-        marks = {code: {f"marks.{g}": i.version for g, i in changes}
-                 for code, changes in by_division(recorded).items()}
-        ops = [UpdateOne({"_id": code, **at}, {"$unset": dict.fromkeys(at, "")})
-               for code, at in marks.items()]
-        if ops and (await self.counters.bulk_write(ops, ordered=False)).matched_count < len(ops):
-            await self.counters.bulk_write([UpdateOne({"_id": code, mark: version}, {"$unset": {mark: ""}})
-                                            for code, at in marks.items() for mark, version in at.items()],
-                                           ordered=False)
-        await unset_at_versions(self.contributions, [(g, i.version) for g, i in recorded], "marked")
-
     # the reads
     async def division(self, code: str) -> DivisionCounts | None:
-        return counts_of(await self.counters.find_one({"_id": code}, {"marks": 0}))
+        return counts_of(await self.counters.find_one({"_id": code}, {"marks": 0, "applied": 0}))
 
     async def children(self, code: str) -> list[DivisionCounts]:
-        found = self.counters.find({"parent_code": code}, {"marks": 0})
+        found = self.counters.find({"parent_code": code}, {"marks": 0, "applied": 0})
         return [c for d in [d async for d in found] if (c := counts_of(d)) is not None]
 
     async def pending(self) -> int:
         return await self.cases.count_documents({"tally_pending": True})
-
-
-def by_division(recorded: list[tuple[UUID, Intent]]) -> dict[str, list[tuple[UUID, Intent]]]:
-    """The intents touching each division."""
-    touching: dict[str, list[tuple[UUID, Intent]]] = defaultdict(list)
-    for group_id, intent in recorded:
-        for code in intent.divisions():
-            touching[code].append((group_id, intent))
-    return touching
 
 
 async def unset_at_versions(collection: AsyncCollection[Doc], versions: list[tuple[UUID, int]], *fields: str,

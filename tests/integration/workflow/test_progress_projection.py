@@ -14,13 +14,15 @@ from uuid import UUID, uuid4
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure
 from xueji_contracts.enums import ProblemType, RuleSet
 from xueji_contracts.problems import MemberBrief, MembershipChanged, ProblemCleared, ProblemDetected
 
 from services.common.settings import ServiceSettings
 from services.workflow import usecases
 from services.workflow.adapters import progress as progress_module
-from services.workflow.adapters.progress import ProgressStore
+from services.workflow.adapters.contributions import Contribution, Intent
+from services.workflow.adapters.progress import Batch, ProgressStore
 from services.workflow.adapters.store import CaseStore
 from services.workflow.cases import Cases
 from services.workflow.domain.case import Case
@@ -244,8 +246,10 @@ async def test_the_sweep_counts_many_cases_in_a_few_writes_and_new_cases_open_in
 
     writes.sent.clear()
     assert await progress.sweep() == 40
-    # record, finish and the unmarking of contributions; apply and unmark of the divisions; clear
-    assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
+    # the batch opened; the intents recorded, then finished; one update per division; the cases cleared
+    assert writes.sent == {"workflow_progress_batches": 1, "workflow_progress_cases": 2,
+                           "workflow_progress": 1, "workflow_cases": 1}
+    assert await db["workflow_progress_batches"].count_documents({}) == 0  # closed
     assert await progress.pending() == 0
     assert await counters(db) == await recounted(db)
 
@@ -281,27 +285,72 @@ async def progress_pending(db: Db) -> list[str]:
     return [d["_id"] async for d in db["workflow_cases"].find({"tally_pending": True}, {"_id": 1})]
 
 
-async def test_a_division_that_counted_one_of_many_changes_already_counts_the_others_alone(db: Db) -> None:
-    """Step 2 for many cases meets a division that one of them is marked in (another projector, or one
-    that created the division meanwhile): that division is applied case by case, nothing twice."""
-    uncounted, progress = wired(db, counted=False)
-    ids = await open_groups(uncounted, 3)
-    intents = []
-    for group_id in ids:
-        doc = await db["workflow_cases"].find_one({"_id": str(group_id)})
-        assert doc is not None
-        intent = await progress.record(group_id, await progress.contribution(group_id), 1, doc["tally"])
-        assert intent is not None
-        intents.append((group_id, intent))
-    first, intent = intents[0]
-    await progress.apply(first, intent, {"440106"})  # the school's district counted the first already
+BATCH_STEPS = ["opened", "recorded", "half_applied", "applied", "half_finished", "finished"]
 
-    await progress.apply_many(intents)
-    for group_id, intent in intents:
-        await progress.finish(group_id, intent)
-    await progress.unmark_many(intents)
-    for group_id, _ in intents:
-        await progress.clear(group_id, 1)
+
+@pytest.mark.parametrize("crashed_after", BATCH_STEPS)
+async def test_a_batch_that_stopped_at_any_step_is_completed_once_by_another_projector(
+        db: Db, crashed_after: str) -> None:
+    """A projector stopped part-way through a batch (its process gone): until the takeover its cases
+    are left alone, then another projector's sweep completes the batch, each change counted once."""
+    uncounted, _ = wired(db, counted=False)
+    clock = Clock()
+    stopped, other = (ProgressStore(db, clock=clock, takeover_seconds=60) for _ in range(2))
+    ids = await open_groups(uncounted, 6)
+    tallies = {d["_id"]: d["tally"] async for d in db["workflow_cases"].find()}
+    batch = Batch("stopped", 1, [str(g) for g in ids], clock())
+    recorded = [(g, Intent(1, tallies[str(g)], tallies[str(g)], clock(), batch.id)) for g in ids]
+    intents = [i for _, i in recorded]
+    codes = sorted({code for i in intents for code in i.divisions()})
+    steps: list[Callable[[], Awaitable[Any]]] = [
+        lambda: stopped.open_batch(batch),
+        lambda: stopped.record_batch([(g, Contribution(), i) for g, i in recorded]),
+        lambda: stopped.apply_batch(batch, intents, set(codes[::2])),
+        lambda: stopped.apply_batch(batch, intents),  # after the half: nothing counted twice
+        lambda: stopped.finish_batch(batch, recorded[:3]),
+        lambda: stopped.finish_batch(batch, recorded),
+    ]
+    for step in steps[: BATCH_STEPS.index(crashed_after) + 1]:
+        await step()
+
+    if crashed_after not in ("opened", "finished"):
+        assert not await other.project_version(ids[-1], 1, tallies[str(ids[-1])], wait=False)  # still its
+    clock.now += timedelta(seconds=61)
+    await settle(other)
+    assert await counters(db) == await recounted(db)
+    assert await db["workflow_progress_batches"].count_documents({}) == 0
+    async for doc in db["workflow_progress_cases"].find():
+        assert (doc["version"], doc.get("intent")) == (1, None)
+
+
+async def test_a_projector_whose_batch_failed_counts_on_under_a_new_name(
+        db: Db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch fails after counting some divisions (the database went away mid-way). The projector's
+    next batch touches the divisions the failed one had yet to reach; it must not pass them, or
+    completing the failed batch later would find them counted and skip them."""
+    uncounted, progress = wired(db, counted=False)
+    clock = progress.clock
+    assert isinstance(clock, Clock)
+    first = await open_groups(uncounted, 4)
+    applying = progress.apply_batch
+
+    async def fails_half_way(batch: Batch, intents: list[Intent], codes: set[str] | None = None) -> None:
+        divisions = sorted({code for i in intents for code in i.divisions()})
+        await applying(batch, intents, set(divisions[::2]))
+        raise ConnectionFailure("the database went away")
+
+    monkeypatch.setattr(progress, "apply_batch", fails_half_way)
+    name = progress._projector
+    with pytest.raises(ConnectionFailure):
+        await progress.sweep()
+    monkeypatch.setattr(progress, "apply_batch", applying)
+    assert progress._projector != name  # counts on under a new name
+
+    await open_groups(uncounted, 4, first=50)  # the same districts and schools
+    await progress.sweep()  # the new cases; the first four wait for the takeover
+    assert sorted(await progress_pending(db)) == sorted(str(g) for g in first)
+    clock.now += timedelta(seconds=61)
+    await settle(progress)
     assert await counters(db) == await recounted(db)
 
 
@@ -319,9 +368,10 @@ async def test_the_relay_counts_what_it_published_and_empties_each_outbox_in_the
     published = list(relay.written)
     writes.sent.clear()
     await progress.count_and_empty(db["workflow_cases"], published)
-    # record, finish and the unmarking of contributions; apply and unmark of the divisions; and one
-    # update of the cases, at version 1, for both the outbox and the count
-    assert writes.sent == {"workflow_progress_cases": 3, "workflow_progress": 2, "workflow_cases": 1}
+    # the batch opened; the intents recorded, then finished; one update per division; and one update
+    # of the cases, at version 1, for both the outbox and the count
+    assert writes.sent == {"workflow_progress_batches": 1, "workflow_progress_cases": 2,
+                           "workflow_progress": 1, "workflow_cases": 1}
     assert await db["workflow_cases"].count_documents(
         {"$or": [{"outbox": {"$exists": True}}, {"has_outbox": True}, {"tally_pending": True}]}) == 0
     assert await counters(db) == await recounted(db)
