@@ -33,10 +33,11 @@ class Contribution:
     tally: Tally = field(default_factory=dict)
     intent: Intent | None = None
     marked: list[str] | None = None
+    batch: str | None = None  # a new case's, written once by this batch: counted once the batch is closed
 
     @classmethod
     def of(cls, doc: Doc | None) -> "Contribution":
         if doc is None:
             return cls()
         intent = Intent(**doc["intent"]) if doc.get("intent") else None
-        return cls(doc.get("version", 0), doc.get("tally", {}), intent, doc.get("marked"))
+        return cls(doc.get("version", 0), doc.get("tally", {}), intent, doc.get("marked"), doc.get("batch"))

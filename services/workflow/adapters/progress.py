@@ -29,13 +29,16 @@ its batches one at a time, numbered in order, and a division remembers the numbe
 batch of each projector it counted (``applied.<projector>``):
 
 1. ``open`` the batch: ``workflow_progress_batches`` ``{_id, projector, seq, cases, at}``;
-2. ``record`` each case's intent as above, naming the batch; a case another projector changed
-   first is counted alone afterwards;
+2. ``record`` each case's intent as above, naming the batch; a new case (no contribution yet) has
+   its contribution inserted as it will be, ``{version, tally, batch}``, which counts once the
+   batch is closed; a case another projector changed or created first is counted alone afterwards;
 3. ``apply`` to each division the sum of the batch's deltas, setting ``applied.<projector>`` to
    ``seq``, unless it is at ``seq`` already (or later);
-4. ``finish`` each case's contribution; 5. ``close`` the batch (delete it), and clear the cases.
+4. ``finish`` the contribution of each case that had one; 5. ``close`` the batch (delete it),
+   and clear the cases.
 
-That is two writes per case and one per division, against three and two. A projector whose batch
+That is one write per new case (two for a case counted before) and one per division, against
+three and two. A projector whose batch
 failed part-way takes a new name, so no later batch of its old name can pass a division the failed
 one had yet to reach. A batch intent left behind is resumed the same way as a case's: after
 ``takeover_seconds``, by claiming the batch, and it is applied, finished and closed whole.
@@ -54,7 +57,7 @@ from datetime import datetime, timedelta
 from itertools import count
 from uuid import UUID, uuid4
 
-from pymongo import ASCENDING, UpdateMany, UpdateOne
+from pymongo import ASCENDING, InsertOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -125,8 +128,8 @@ class ProgressStore:
         """A version whose tally is the one counted already: only the version moves (steps 1–4 at once)."""
         try:
             await self.contributions.update_one(self._unchanged(group_id, contributed),
-                                                {"$set": {"version": version, "tally": contributed.tally}},
-                                                upsert=True)
+                                                {"$set": {"version": version, "tally": contributed.tally},
+                                                 "$unset": {"batch": ""}}, upsert=True)
         except DuplicateKeyError:
             return False
         return True
@@ -148,7 +151,7 @@ class ProgressStore:
         await self.contributions.update_one(
             {"_id": str(group_id), "intent.version": intent.version},
             {"$set": {"version": intent.version, "tally": intent.tally, "marked": sorted(intent.divisions())},
-             "$unset": {"intent": ""}})
+             "$unset": {"intent": "", "batch": ""}})
 
     async def unmark(self, group_id: UUID, version: int, codes: list[str]) -> None:
         """Step 4."""
@@ -168,6 +171,8 @@ class ProgressStore:
         """The contribution with whatever an earlier projection left unfinished completed; None while
         another projector is still at work on its intent."""
         contributed = await self.contribution(group_id)
+        if contributed.batch is not None and not await self.resume_batch(contributed.batch):
+            return None  # written by a batch still open: counted once that is closed
         intent = contributed.intent
         if intent is not None and intent.batch is not None:
             if self.clock() - intent.at < self.takeover or not await self.resume_batch(intent.batch):
@@ -262,12 +267,17 @@ class ProgressStore:
                              empty_outboxes: bool) -> list[UUID]:
         ids = [str(group_id) for group_id, _, _ in pending]
         found = {d["_id"]: Contribution.of(d) async for d in self.contributions.find({"_id": {"$in": ids}})}
+        tags = sorted({c.batch for c in found.values() if c.batch is not None})
+        still_open: set[str] = set()
+        if tags:
+            still_open = {d["_id"] async for d in self.batches.find({"_id": {"$in": tags}}, {"_id": 1})}
         alone, late, wanted = [], [], []
         batch = Batch(self._projector, next(self._sequence), [], self.clock())
         for group_id, version, tally in pending:
             contributed = found.get(str(group_id), Contribution())
             delta = difference(tally, contributed.tally)
-            if contributed.intent is not None or contributed.marked is not None:
+            busy = contributed.intent is not None or contributed.marked is not None
+            if busy or contributed.batch in still_open:
                 alone.append(group_id)
             elif version <= contributed.version:
                 late.append((group_id, version))  # counted already: only its mark of pending goes
@@ -283,7 +293,8 @@ class ProgressStore:
             alone += [wanted[n][0] for n in sorted(lost)]
             recorded = [(g, i) for n, (g, _, i) in enumerate(wanted) if n not in lost]
             await self.apply_batch(batch, [i for _, i in recorded])
-            await self.finish_batch(batch, recorded)
+            await self.finish_batch(batch, [(g, i) for n, (g, c, i) in enumerate(wanted)
+                                            if n not in lost and not new(c)])
             await self.close_batch(batch)
         counted = late + [(g, i.version) for g, i in recorded]
         if empty_outboxes:
@@ -299,9 +310,12 @@ class ProgressStore:
                                        "cases": batch.cases, "at": batch.at})
 
     async def record_batch(self, wanted: list[tuple[UUID, Contribution, Intent]]) -> set[int]:
-        """Step 2 of a batch: each case's intent, if its contribution is as read; those that were not."""
-        return await insert_new(self.contributions, [UpdateOne(
-            self._unchanged(g, c), {"$set": {"intent": asdict(i)}}, upsert=True) for g, c, i in wanted])
+        """Step 2 of a batch: each case's intent, if its contribution is as read, or a new case's
+        contribution as it will be, if nobody wrote one first; those that were not."""
+        return await insert_new(self.contributions, [
+            InsertOne({"_id": str(g), "version": i.version, "tally": i.tally, "batch": i.batch}) if new(c)
+            else UpdateOne(self._unchanged(g, c), {"$set": {"intent": asdict(i)}}, upsert=True)
+            for g, c, i in wanted])
 
     async def apply_batch(self, batch: "Batch", intents: list[Intent], codes: set[str] | None = None) -> None:
         """Step 3 of a batch (for every division, or only ``codes``): one update per division with the
@@ -325,7 +339,7 @@ class ProgressStore:
         if recorded:
             await self.contributions.bulk_write([UpdateOne(
                 {"_id": str(g), "intent.batch": batch.id},
-                {"$set": {"version": i.version, "tally": i.tally}, "$unset": {"intent": ""}})
+                {"$set": {"version": i.version, "tally": i.tally}, "$unset": {"intent": "", "batch": ""}})
                 for g, i in recorded], ordered=False)
 
     async def close_batch(self, batch: "Batch") -> None:
@@ -349,11 +363,16 @@ class ProgressStore:
         if (await self.batches.update_one(claim, {"$set": {"at": self.clock()}})).matched_count != 1:
             return False
         batch = Batch(doc["projector"], doc["seq"], doc["cases"], doc["at"])
-        found = self.contributions.find({"_id": {"$in": batch.cases}, "intent.batch": batch_id})
-        recorded = [(UUID(d["_id"]), left) async for d in found
-                    if (left := Contribution.of(d).intent) is not None]
-        await self.apply_batch(batch, [i for _, i in recorded])
-        await self.finish_batch(batch, recorded)
+        changed, written = [], []
+        async for d in self.contributions.find({"_id": {"$in": batch.cases},
+                                                "$or": [{"intent.batch": batch_id}, {"batch": batch_id}]}):
+            contributed = Contribution.of(d)
+            if contributed.intent is not None and contributed.intent.batch == batch_id:
+                changed.append((UUID(d["_id"]), contributed.intent))
+            elif contributed.batch == batch_id:  # a new case's: what it adds is all of its tally
+                written.append(Intent(contributed.version, contributed.tally, contributed.tally, batch.at))
+        await self.apply_batch(batch, [i for _, i in changed] + written)
+        await self.finish_batch(batch, changed)
         await self.close_batch(batch)
         return True
 
@@ -401,6 +420,11 @@ async def unset_at_versions(collection: AsyncCollection[Doc], versions: list[tup
         unset, extra = {"$unset": dict.fromkeys(fields, "")}, also or {}
         await collection.bulk_write([UpdateMany({"_id": {"$in": ids}, "version": version, **extra}, unset)
                                      for version, ids in at.items()], ordered=False)
+
+
+def new(contributed: Contribution) -> bool:
+    """A case with nothing contributed yet: a batch writes its contribution once."""
+    return contributed.version == 0 and contributed.intent is None and contributed.marked is None
 
 
 def counts_of(doc: Doc | None) -> DivisionCounts | None:

@@ -21,13 +21,13 @@ from xueji_contracts.problems import MemberBrief, MembershipChanged, ProblemClea
 from services.common.settings import ServiceSettings
 from services.workflow import usecases
 from services.workflow.adapters import progress as progress_module
-from services.workflow.adapters.contributions import Contribution, Intent
+from services.workflow.adapters.contributions import Intent
 from services.workflow.adapters.progress import Batch, ProgressStore
 from services.workflow.adapters.store import CaseStore
 from services.workflow.cases import Cases
 from services.workflow.domain.case import Case
 from services.workflow.domain.deadlines import DeadlinePolicy
-from services.workflow.domain.progress import Key, tally
+from services.workflow.domain.progress import Key, difference, tally
 
 from ...unit.workflow.factories import REF, brief
 from ...unit.workflow.fakes import RecordingPublisher
@@ -246,8 +246,9 @@ async def test_the_sweep_counts_many_cases_in_a_few_writes_and_new_cases_open_in
 
     writes.sent.clear()
     assert await progress.sweep() == 40
-    # the batch opened; the intents recorded, then finished; one update per division; the cases cleared
-    assert writes.sent == {"workflow_progress_batches": 1, "workflow_progress_cases": 2,
+    # the batch opened; each new case's contribution written once; one update per division; the cases
+    # cleared
+    assert writes.sent == {"workflow_progress_batches": 1, "workflow_progress_cases": 1,
                            "workflow_progress": 1, "workflow_cases": 1}
     assert await db["workflow_progress_batches"].count_documents({}) == 0  # closed
     assert await progress.pending() == 0
@@ -291,36 +292,50 @@ BATCH_STEPS = ["opened", "recorded", "half_applied", "applied", "half_finished",
 @pytest.mark.parametrize("crashed_after", BATCH_STEPS)
 async def test_a_batch_that_stopped_at_any_step_is_completed_once_by_another_projector(
         db: Db, crashed_after: str) -> None:
-    """A projector stopped part-way through a batch (its process gone): until the takeover its cases
-    are left alone, then another projector's sweep completes the batch, each change counted once."""
+    """A projector stopped part-way through a batch (its process gone) of new cases and of cases
+    counted before: until the takeover its cases are left alone, then another projector's sweep
+    completes the batch, each change counted once."""
     uncounted, _ = wired(db, counted=False)
     clock = Clock()
     stopped, other = (ProgressStore(db, clock=clock, takeover_seconds=60) for _ in range(2))
     ids = await open_groups(uncounted, 6)
-    tallies = {d["_id"]: d["tally"] async for d in db["workflow_cases"].find()}
+    for n, group_id in enumerate(ids[:2]):  # counted at version 1, then a member joins
+        await other.project(group_id)
+        members = (brief(2 * n, DISTRICTS[n % 4]), brief(2 * n + 1, "440106"), brief(100 + n, "320102"))
+        await usecases.apply_membership(uncounted, membership(group_id, 1, *members))
     batch = Batch("stopped", 1, [str(g) for g in ids], clock())
-    recorded = [(g, Intent(1, tallies[str(g)], tallies[str(g)], clock(), batch.id)) for g in ids]
-    intents = [i for _, i in recorded]
+    wanted = []
+    async for doc in db["workflow_cases"].find():
+        group_id = UUID(doc["_id"])
+        contributed = await stopped.contribution(group_id)
+        delta = difference(doc["tally"], contributed.tally)
+        wanted.append((group_id, contributed, Intent(doc["version"], doc["tally"], delta, clock(), batch.id)))
+    assert sorted(c.version for _, c, _ in wanted) == [0, 0, 0, 0, 1, 1]
+    intents = [i for _, _, i in wanted]
+    changed = [(g, i) for g, c, i in wanted if c.version]  # the others' contributions are written once
     codes = sorted({code for i in intents for code in i.divisions()})
     steps: list[Callable[[], Awaitable[Any]]] = [
         lambda: stopped.open_batch(batch),
-        lambda: stopped.record_batch([(g, Contribution(), i) for g, i in recorded]),
+        lambda: stopped.record_batch(wanted),
         lambda: stopped.apply_batch(batch, intents, set(codes[::2])),
         lambda: stopped.apply_batch(batch, intents),  # after the half: nothing counted twice
-        lambda: stopped.finish_batch(batch, recorded[:3]),
-        lambda: stopped.finish_batch(batch, recorded),
+        lambda: stopped.finish_batch(batch, changed[:1]),
+        lambda: stopped.finish_batch(batch, changed),
     ]
     for step in steps[: BATCH_STEPS.index(crashed_after) + 1]:
         await step()
 
-    if crashed_after not in ("opened", "finished"):
-        assert not await other.project_version(ids[-1], 1, tallies[str(ids[-1])], wait=False)  # still its
+    fresh = next((g, i) for g, c, i in wanted if not c.version)
+    left = [fresh, changed[-1]] if crashed_after != "finished" else [fresh]
+    for group_id, intent in left if crashed_after != "opened" else []:  # still the stopped projector's
+        assert not await other.project_version(group_id, intent.version, intent.tally, wait=False)
     clock.now += timedelta(seconds=61)
     await settle(other)
     assert await counters(db) == await recounted(db)
     assert await db["workflow_progress_batches"].count_documents({}) == 0
+    versions = {d["_id"]: d["version"] async for d in db["workflow_cases"].find()}
     async for doc in db["workflow_progress_cases"].find():
-        assert (doc["version"], doc.get("intent")) == (1, None)
+        assert (doc["version"], doc.get("intent")) == (versions[doc["_id"]], None)
 
 
 async def test_a_projector_whose_batch_failed_counts_on_under_a_new_name(
@@ -368,9 +383,9 @@ async def test_the_relay_counts_what_it_published_and_empties_each_outbox_in_the
     published = list(relay.written)
     writes.sent.clear()
     await progress.count_and_empty(db["workflow_cases"], published)
-    # the batch opened; the intents recorded, then finished; one update per division; and one update
-    # of the cases, at version 1, for both the outbox and the count
-    assert writes.sent == {"workflow_progress_batches": 1, "workflow_progress_cases": 2,
+    # the batch opened; each new case's contribution written once; one update per division; and one
+    # update of the cases, at version 1, for both the outbox and the count
+    assert writes.sent == {"workflow_progress_batches": 1, "workflow_progress_cases": 1,
                            "workflow_progress": 1, "workflow_cases": 1}
     assert await db["workflow_cases"].count_documents(
         {"$or": [{"outbox": {"$exists": True}}, {"has_outbox": True}, {"tally_pending": True}]}) == 0
