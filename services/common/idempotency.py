@@ -14,7 +14,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-DUPLICATE_KEY = 11000
+from .mongo import DUPLICATE_KEY, find_in
+
 RETENTION_SECONDS = 30 * 24 * 3600
 
 
@@ -41,8 +42,8 @@ class ProcessedEvents:
     async def unseen(self, event_ids: Iterable[UUID | str]) -> set[str]:
         """The ids among ``event_ids`` not processed yet (as strings)."""
         wanted = {str(e) for e in event_ids}
-        found = self.collection.find({"_id": {"$in": [self._id(e) for e in wanted]}}, {"_id": 1})
-        done = {doc["_id"].split(":", 1)[1] async for doc in found}
+        found = await find_in(self.collection, "_id", [self._id(e) for e in wanted], projection={"_id": 1})
+        done = {doc["_id"].split(":", 1)[1] for doc in found}
         return wanted - done
 
     async def mark(self, event_ids: Iterable[UUID | str],

@@ -1,7 +1,7 @@
 """The MongoDB client (PyMongo's async API), and what it asks of the database."""
 
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from prometheus_client import Counter
 from pymongo import AsyncMongoClient, InsertOne, UpdateOne, monitoring
@@ -46,6 +46,33 @@ def make_mongo_client(settings: ServiceSettings, app_name: str) -> AsyncMongoCli
                             serverSelectionTimeoutMS=10_000, event_listeners=[DatabaseCalls()])
 
 
+T = TypeVar("T")
+
+IN_LIST = 50
+"""The most values one ``$in`` carries. SecantusDB (STACK.md) matches every document a query reads
+against the whole list, so each document costs in proportion to the list: reading 600 documents
+by ``_id`` took 0.35 ms a document in one list, 0.15 in lists of 200, 0.08 in lists of 50 and 0.10
+in lists of 25; emptying their outboxes (``UpdateMany``) 0.84, 0.44, 0.28 and 0.34 ms."""
+
+
+def in_lists(values: Iterable[T]) -> list[list[T]]:
+    """``values`` in lists of at most ``IN_LIST``, one per ``$in``."""
+    listed = list(values)
+    return [listed[start:start + IN_LIST] for start in range(0, len(listed), IN_LIST)]
+
+
+async def find_in(collection: AsyncCollection[dict[str, Any]], field: str, values: Iterable[Any],
+                  query: Mapping[str, Any] | None = None,
+                  projection: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The documents whose ``field`` is one of ``values`` (and that match ``query``), read ``IN_LIST``
+    values at a time."""
+    found: list[dict[str, Any]] = []
+    for part in in_lists(values):
+        found += [d async for d in collection.find({**(query or {}), field: {"$in": part}},
+                                                   dict(projection) if projection is not None else None)]
+    return found
+
+
 DUPLICATE_KEY = 11000
 INDEX_NOT_FOUND = 27
 
@@ -82,4 +109,4 @@ async def find_leaving(collection: AsyncCollection[dict[str, Any]], query: Mappi
     ids = [d["_id"] async for d in found if d["_id"] not in leave][:limit]
     if not ids:
         return []
-    return [d async for d in collection.find({**query, "_id": {"$in": ids}}, dict(projection))]
+    return await find_in(collection, "_id", ids, query, projection)

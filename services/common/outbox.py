@@ -29,7 +29,7 @@ from pymongo.errors import PyMongoError
 
 from .clock import utc_now
 from .metrics import count_published, observe_outbox
-from .mongo import find_leaving
+from .mongo import find_leaving, in_lists
 from .telemetry import continued, trace_fields
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,15 @@ Empty = Callable[[AsyncCollection[dict[str, Any]], Written], Awaitable[None]]  #
 
 async def clear(collection: AsyncCollection[dict[str, Any]], written: Written) -> None:
     """Empty the outboxes of documents still at the version that stored the published entries: one
-    update per version, of every such document (one update each costs the database several times
-    as much)."""
+    update per version for up to ``IN_LIST`` such documents (one update each costs the database
+    several times as much), all in one bulk write."""
     at: dict[int, dict[Any, None]] = defaultdict(dict)
     for doc_id, version, entries in written:
         if entries:
             at[version][doc_id] = None
-    ops = [UpdateMany({"_id": {"$in": list(ids)}, "version": version},
-                      {"$unset": {"outbox": "", "has_outbox": ""}}) for version, ids in at.items()]
+    emptied = {"$unset": {"outbox": "", "has_outbox": ""}}
+    ops = [UpdateMany({"_id": {"$in": part}, "version": version}, emptied)
+           for version, ids in at.items() for part in in_lists(ids)]
     if ops:
         await collection.bulk_write(ops, ordered=False)
 

@@ -39,7 +39,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from xueji_contracts.enums import IdType, PopulationOutcome, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief
 
-from services.common.mongo import insert_new
+from services.common.mongo import find_in, in_lists, insert_new
 from services.common.outbox import push, with_outbox
 
 from ..domain.groups import Group
@@ -155,25 +155,25 @@ class IdentityStore:
     async def load_records(self, registry_numbers: list[str]) -> dict[str, StoredRecord]:
         """The records with their versions; one awaiting an answer its batch has stored as verified
         is read as verified (``batches_verified``)."""
-        self._trips(1)
-        found = self.groups.find({"holder": {"$in": [self.vault.record_id(rn) for rn in registry_numbers]}},
-                                 {"record": 1, "record_version": 1})
-        loaded = [(record_from_doc(d["record"], self.vault), d["record_version"], d["_id"])
-                  async for d in found]
+        holders = [self.vault.record_id(rn) for rn in registry_numbers]
+        self._trips(len(in_lists(holders)))
+        found = await find_in(self.groups, "holder", holders, projection={"record": 1, "record_version": 1})
+        loaded = [(record_from_doc(d["record"], self.vault), d["record_version"], d["_id"]) for d in found]
         waiting = {state.population_batch_id for state, _, _ in loaded
                    if state.population_batch_id and state.awaits_population()}
         if waiting:
-            self._trips(1)
-            answered = {d["_id"]: set(d["verified"])
-                        async for d in self.answers.find({"_id": {"$in": sorted(waiting)}})}
+            self._trips(len(in_lists(waiting)))
+            found_answers = await find_in(self.answers, "_id", sorted(waiting))
+            answered = {d["_id"]: set(d["verified"]) for d in found_answers}
             loaded = [(_answered(state, answered), version, home) for state, version, home in loaded]
         return {state.registry_number: (state, version, home) for state, version, home in loaded}
 
     async def load_groups(self, keys: list[str]) -> dict[str, tuple[Group, list[OutboxEntry]]]:
         """Groups with their unpublished entries."""
-        self._trips(1)
-        found = self.groups.find({"_id": {"$in": [self.vault.group_id(k) for k in keys]}}, GROUP_ONLY)
-        loaded = [(group_from_doc(d, self.vault), d.get("outbox", [])) async for d in found]
+        ids = [self.vault.group_id(k) for k in keys]
+        self._trips(len(in_lists(ids)))
+        loaded = [(group_from_doc(d, self.vault), d.get("outbox", []))
+                  for d in await find_in(self.groups, "_id", ids, projection=GROUP_ONLY)]
         return {group.key: (group, outbox) for group, outbox in loaded}
 
     async def insert_new(self, founded: list[tuple[Group, RecordState]]) -> set[str]:

@@ -12,7 +12,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.common.mongo import insert_new
+from services.common.mongo import find_in, insert_new
 from services.common.outbox import Entry, with_outbox
 
 Doc = dict[str, Any]
@@ -45,8 +45,7 @@ class Records:
         return await self.cases.find_one({"_id": str(group_id)})
 
     async def cases_of(self, group_ids: list[UUID]) -> dict[UUID, Doc]:
-        found = self.cases.find({"_id": {"$in": [str(g) for g in group_ids]}})
-        return {UUID(d["_id"]): d async for d in found}
+        return {UUID(d["_id"]): d for d in await find_in(self.cases, "_id", [str(g) for g in group_ids])}
 
     async def write_cases(self, writes: list[tuple[UUID, Doc | None, Doc]]) -> set[UUID]:
         """One bulk write. A case is matched on what its membership was as read (``members_at``, or

@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from xueji_contracts.enums import Role
 
-from services.common.mongo import insert_new
+from services.common.mongo import find_in, insert_new
 
 from ..domain.recipients import Members, Recipient
 
@@ -41,9 +41,9 @@ class NotifyStore:
     async def members(self, group_ids: Sequence[str]) -> dict[str, Members]:
         if not group_ids:
             return {}
-        found = self.groups.find({"_id": {"$in": list(group_ids)}})
+        found = await find_in(self.groups, "_id", group_ids)
         return {d["_id"]: {ref: (m[0], m[1], m[2]) for ref, m in d.get("members", {}).items()}
-                async for d in found}
+                for d in found}
 
     async def deliver_to_inbox(self, entries: Sequence[tuple[Doc, list[Recipient]]],
                                at: datetime | None = None) -> None:

@@ -63,7 +63,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import Clock, utc_now
-from services.common.mongo import find_leaving, insert_new
+from services.common.mongo import find_in, find_leaving, in_lists, insert_new
 from services.common.outbox import Written, clear
 
 from ..domain.progress import Tally, difference
@@ -266,7 +266,7 @@ class ProgressStore:
     async def _project_batch(self, pending: list[tuple[UUID, int, Tally]],
                              empty_outboxes: bool) -> list[UUID]:
         ids = [str(group_id) for group_id, _, _ in pending]
-        found = {d["_id"]: Contribution.of(d) async for d in self.contributions.find({"_id": {"$in": ids}})}
+        found = {d["_id"]: Contribution.of(d) for d in await find_in(self.contributions, "_id", ids)}
         tags = sorted({c.batch for c in found.values() if c.batch is not None})
         still_open: set[str] = set()
         if tags:
@@ -364,8 +364,8 @@ class ProgressStore:
             return False
         batch = Batch(doc["projector"], doc["seq"], doc["cases"], doc["at"])
         changed, written = [], []
-        async for d in self.contributions.find({"_id": {"$in": batch.cases},
-                                                "$or": [{"intent.batch": batch_id}, {"batch": batch_id}]}):
+        for d in await find_in(self.contributions, "_id", batch.cases,
+                               {"$or": [{"intent.batch": batch_id}, {"batch": batch_id}]}):
             contributed = Contribution.of(d)
             if contributed.intent is not None and contributed.intent.batch == batch_id:
                 changed.append((UUID(d["_id"]), contributed.intent))
@@ -389,9 +389,9 @@ class ProgressStore:
         emptied: set[str] = set()
         for start in range(0, len(ids), COUNTED_AT_ONCE):
             chunk = ids[start:start + COUNTED_AT_ONCE]
-            found = self.cases.find({"_id": {"$in": chunk}, "tally_pending": True},
-                                    {"version": 1, "tally": 1})
-            pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) async for d in found
+            found = await find_in(self.cases, "_id", chunk, {"tally_pending": True},
+                                  {"version": 1, "tally": 1})
+            pending = [(UUID(d["_id"]), d["version"], d.get("tally", {})) for d in found
                        if d["version"] == stored_at[d["_id"]]]
             alone = {str(group_id) for group_id in await self.project_many(pending, empty_outboxes=True)}
             emptied |= {str(group_id) for group_id, _, _ in pending} - alone
@@ -412,14 +412,14 @@ class ProgressStore:
 async def unset_at_versions(collection: AsyncCollection[Doc], versions: list[tuple[UUID, int]], *fields: str,
                             also: Doc | None = None) -> None:
     """Remove ``fields`` from every document still at its version (and matching ``also``): one update
-    per version."""
+    per version for up to ``IN_LIST`` documents, in one bulk write."""
     at: dict[int, list[str]] = defaultdict(list)
     for group_id, version in versions:
         at[version].append(str(group_id))
     if at:
         unset, extra = {"$unset": dict.fromkeys(fields, "")}, also or {}
-        await collection.bulk_write([UpdateMany({"_id": {"$in": ids}, "version": version, **extra}, unset)
-                                     for version, ids in at.items()], ordered=False)
+        await collection.bulk_write([UpdateMany({"_id": {"$in": part}, "version": version, **extra}, unset)
+                                     for version, ids in at.items() for part in in_lists(ids)], ordered=False)
 
 
 def new(contributed: Contribution) -> bool:
