@@ -7,12 +7,43 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
+from pymongo import monitoring
 
 VENV_BIN = Path(sys.executable).parent
+
+
+STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}  # command: its list
+
+
+class Statements(monitoring.CommandListener):
+    """Write statements a client sends (inserts, updates, deletes), by command and collection."""
+
+    def __init__(self) -> None:
+        self.sent: Counter[tuple[str, str]] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        name = event.command_name
+        if field := STATEMENTS.get(name):
+            self.sent[name, event.command[name]] += len(event.command.get(field, []))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def of(self, command: str | None = None) -> Counter[str]:
+        """Statements by collection, of one command or of all."""
+        found: Counter[str] = Counter()
+        for (name, collection), n in self.sent.items():
+            if command in (None, name):
+                found[collection] += n
+        return found
 
 
 def machine() -> str:

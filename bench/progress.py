@@ -26,7 +26,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from xueji_contracts.enums import IdType, ProblemType, RecordStatus
 from xueji_contracts.problems import MemberBrief, ProblemDetected
 
@@ -40,28 +40,10 @@ from services.workflow.domain.deadlines import DeadlinePolicy
 from services.workflow.domain.progress import Key, tally
 from services.workflow.settings import WorkflowSettings
 
-from .common import machine, tree_cpu_seconds
+from .common import Statements, machine, tree_cpu_seconds
 from .pipeline import server_pids
 
 OPENED_AT_ONCE = 500
-
-
-class Statements(monitoring.CommandListener):
-    """Write statements sent (inserts, updates, deletes), by collection."""
-
-    def __init__(self) -> None:
-        self.sent: Counter[str] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        for name, field in (("insert", "documents"), ("update", "updates"), ("delete", "deletes")):
-            if event.command_name == name:
-                self.sent[event.command[name]] += len(event.command.get(field, []))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 class NoRelay:
@@ -128,7 +110,7 @@ async def run(count: int, seed: int) -> None:
             counted += taken
             print(f"   … {counted:,} / {count:,} counted", flush=True)
         elapsed, cpu = time.perf_counter() - started, tree_cpu_seconds(database_pid) - cpu_before
-        statements = dict(listener.sent)
+        statements = listener.of()
         exact = await recount_matches(db, policy)
         print("3/3 raw: one bulk insert of one document per case …", flush=True)
         raw_cpu_before, raw_started = tree_cpu_seconds(database_pid), time.perf_counter()

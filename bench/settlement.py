@@ -20,11 +20,10 @@ import argparse
 import asyncio
 import time
 import uuid
-from collections import Counter
 from datetime import date
 from typing import Any
 
-from pymongo import AsyncMongoClient, UpdateOne, monitoring
+from pymongo import AsyncMongoClient, UpdateOne
 from xueji_contracts.commands import MarkFormal
 from xueji_contracts.enums import RecordStatus
 from xueji_contracts.students import StudentRecord, StudentRegistered
@@ -37,28 +36,11 @@ from services.dedup.settings import DedupSettings
 from services.dedup.usecases import Indexer, changes
 from services.dedup.usecases.index import Change
 
-from .common import machine
+from .common import Statements, machine
 
 BATCH = 100
 PEPPER = b"settlement-benchmark-pepper-0000"
 TODAY = date(2026, 9, 1)
-
-
-class Statements(monitoring.CommandListener):
-    """Update statements sent, by collection."""
-
-    def __init__(self) -> None:
-        self.updates: Counter[str] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "update":
-            self.updates[event.command["update"]] += len(event.command.get("updates", []))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 def pairs(count: int, seed: int) -> tuple[list[StudentRecord], list[StudentRecord]]:
@@ -99,14 +81,14 @@ async def run(count: int, seed: int) -> None:
             for i in range(0, len(group), BATCH):
                 await indexer.apply(registered(group[i:i + BATCH]))
         print(f"2/3 each founder marked formal, {BATCH} at a time …", flush=True)
-        listener.updates.clear()
+        listener.sent.clear()
         started = time.perf_counter()
         for i in range(0, len(founders), BATCH):
             await indexer.apply([changes.mark_formal(MarkFormal(producer="bench", group_id=uuid.uuid4(),
                                                                 registry_number=r.registry_number))
                                  for r in founders[i:i + BATCH]])
         elapsed = time.perf_counter() - started
-        statements = sum(listener.updates.values())
+        statements = sum(listener.of("update").values())
         print("3/3 raw: one bulk update per batch, one statement a document …", flush=True)
         ids = [d["_id"] async for d in db["dedup_groups"].find({}, {"_id": 1})]
         raw_started = time.perf_counter()
