@@ -38,10 +38,10 @@ batch of each projector it counted (``applied.<projector>``):
    and clear the cases.
 
 That is one write per new case (two for a case counted before) and one per division, against
-three and two. A projector whose batch
-failed part-way takes a new name, so no later batch of its old name can pass a division the failed
-one had yet to reach. A batch intent left behind is resumed the same way as a case's: after
-``takeover_seconds``, by claiming the batch, and it is applied, finished and closed whole.
+three and two. A projector whose batch failed part-way takes a new name, so no later batch of its
+old name can pass a division the failed one had yet to reach. A batch left behind is resumed the
+same way as a case's intent: after ``takeover_seconds``, by claiming the batch, and it is applied,
+finished and closed whole.
 
 An intent left behind is resumed by the next projection of the case, but only once it is older than
 ``takeover_seconds`` and after claiming it: until then the projector that recorded it is at work
@@ -304,7 +304,7 @@ class ProgressStore:
         return alone
 
     # a batch, step by step
-    async def open_batch(self, batch: "Batch") -> None:
+    async def open_batch(self, batch: Batch) -> None:
         """Step 1 of a batch: it exists before any intent names it."""
         await self.batches.insert_one({"_id": batch.id, "projector": batch.projector, "seq": batch.seq,
                                        "cases": batch.cases, "at": batch.at})
@@ -317,7 +317,7 @@ class ProgressStore:
             else UpdateOne(self._unchanged(g, c), {"$set": {"intent": asdict(i)}}, upsert=True)
             for g, c, i in wanted])
 
-    async def apply_batch(self, batch: "Batch", intents: list[Intent], codes: set[str] | None = None) -> None:
+    async def apply_batch(self, batch: Batch, intents: list[Intent], codes: set[str] | None = None) -> None:
         """Step 3 of a batch (for every division, or only ``codes``): one update per division with the
         sum of the intents' deltas, unless the division counted this batch of its projector already."""
         summed: dict[str, tuple[str, str | None, Counter[str]]] = {}
@@ -334,7 +334,7 @@ class ProgressStore:
         for index in sorted(collided):  # the division counted the batch already (the update matched
             await self.counters.update_one(*updates[index])  # nothing), or was just created by another
 
-    async def finish_batch(self, batch: "Batch", recorded: list[tuple[UUID, Intent]]) -> None:
+    async def finish_batch(self, batch: Batch, recorded: list[tuple[UUID, Intent]]) -> None:
         """Step 4 of a batch: each contribution becomes its intent's version and tally."""
         if recorded:
             await self.contributions.bulk_write([UpdateOne(
@@ -342,7 +342,7 @@ class ProgressStore:
                 {"$set": {"version": i.version, "tally": i.tally}, "$unset": {"intent": "", "batch": ""}})
                 for g, i in recorded], ordered=False)
 
-    async def close_batch(self, batch: "Batch") -> None:
+    async def close_batch(self, batch: Batch) -> None:
         """Step 5 of a batch."""
         await self.batches.delete_one({"_id": batch.id})
 
